@@ -261,7 +261,8 @@ def _display(element: Element, path: str) -> DisplayMessage:
             f"DUIS element {path}/SupplierMessage is {octets} octets; "
             f"at most {MAX_SUPPLIER_MESSAGE_OCTETS} fit a ZCL character string"
         )
-    if any(ord(ch) < 0x20 and ch not in "\t\n\r" for ch in message):
+    # XML 1.0 already refuses most C0 controls; DEL and C1 controls (U+007F..U+009F) get through.
+    if any((ord(ch) < 0x20 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F for ch in message):
         raise DuisError(f"DUIS element {path}/SupplierMessage holds control characters")
     return DisplayMessage(message=message)
 
