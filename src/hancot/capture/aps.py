@@ -258,5 +258,6 @@ def decode_aps_frame(
         return ApsFrame(header=header, payload=plain, aux=aux)
     raise MicError(
         f"APS MIC check failed with each of the {len(candidates)} candidate key(s) "
-        f"(key identifier {aux.key_id.name}): the link key is wrong or missing"
+        f"(key identifier {aux.key_id.name}, frame counter {aux.frame_counter}): the link key "
+        "is wrong or missing"
     )

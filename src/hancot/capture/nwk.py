@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from hancot.capture.errors import FrameDecodeError
+from hancot.capture.errors import FrameDecodeError, MicError
 from hancot.capture.security import DEFAULT_LEVEL, AuxHeader, KeyId, secure, unsecure
 
 #: nwkcProtocolVersion of Zigbee PRO (3.3.1.1.2; NWK constants, 3.5.1).
@@ -212,5 +212,11 @@ def decode_nwk_frame(
     sealed = bytes(data[pos + aux_len :])
     if key is None:
         return NwkFrame(header=header, payload=sealed, aux=aux, encrypted=True)
-    plain = unsecure(key, bytes(data[:pos]), aux, sealed, level=level, source=header.src_ieee)
+    try:
+        plain = unsecure(key, bytes(data[:pos]), aux, sealed, level=level, source=header.src_ieee)
+    except MicError as exc:
+        raise MicError(
+            f"NWK MIC check failed (frame counter {aux.frame_counter}): wrong network key, or "
+            "the frame was altered"
+        ) from exc
     return NwkFrame(header=header, payload=plain, aux=aux)

@@ -51,12 +51,13 @@ class PcapRecord:
     """One record.  ``note`` says what is wrong with it (truncation), else ``None``.
 
     ``index`` counts from 1, as Wireshark numbers frames; ``ts_frac`` is microseconds (or
-    nanoseconds when the file says so, see :attr:`PcapHeader.nanosecond`).
+    nanoseconds when the file says so, see :attr:`PcapHeader.nanosecond`).  The timestamp is
+    ``None`` when the file ends inside the record header.
     """
 
     index: int
-    ts_sec: int
-    ts_frac: int
+    ts_sec: int | None
+    ts_frac: int | None
     data: bytes
     orig_len: int
     note: str | None = None
@@ -163,8 +164,8 @@ class PcapReader:
             if len(head) < _RECORD_LEN:
                 yield PcapRecord(
                     index,
-                    0,
-                    0,
+                    None,
+                    None,
                     b"",
                     0,
                     note=f"truncated: file ends inside record header ({len(head)} of 16 bytes)",
