@@ -238,6 +238,11 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
         parse_duis(big)
 
 
+def test_xml_passed_as_str_is_refused_with_a_hint():
+    with pytest.raises(DuisError, match="pass XML text as bytes"):
+        parse_duis(_gcs09_text())
+
+
 def test_missing_file_is_a_duis_error(tmp_path):
     with pytest.raises(DuisError, match="cannot read"):
         parse_duis(tmp_path / "absent.xml")

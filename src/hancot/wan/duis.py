@@ -119,6 +119,8 @@ def _load(data: bytes | bytearray | str | os.PathLike[str]) -> bytes:
                 f"DUIS request of {len(raw)} octets exceeds the {MAX_REQUEST_BYTES}-octet limit"
             )
         return raw
+    if isinstance(data, str) and data.lstrip().startswith("<"):
+        raise DuisError("a str is read as a file path; pass XML text as bytes (e.g. .encode())")
     path = Path(data)
     try:
         size = path.stat().st_size
