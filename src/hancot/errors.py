@@ -7,16 +7,17 @@ class HancotError(Exception):
     """Base class of every error hancot raises on purpose."""
 
 
-class ZclDecodeError(HancotError):
-    """A ZCL frame could not be decoded.
-
-    ``status`` is the ZCL status a receiving device answers with (ZCL r8 2.5.3 / Table 2-12),
-    e.g. MALFORMED_COMMAND or UNSUP_CLUSTER_COMMAND.
-    """
+class ZclError(HancotError):
+    """A ZCL command cannot be carried out; ``status`` is the ZCL status the receiving device
+    answers with in its Default Response (ZCL r8 2.5.12, Table 2-12), e.g. NOT_FOUND."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ZclDecodeError(ZclError):
+    """A ZCL frame could not be decoded (MALFORMED_COMMAND, UNSUP_CLUSTER_COMMAND ...)."""
 
 
 class DuisError(HancotError):

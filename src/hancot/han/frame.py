@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 #: Zigbee Smart Energy application profile (SE 1.4 clause 5.1).
 SE_PROFILE = 0x0109
@@ -11,7 +11,7 @@ SE_PROFILE = 0x0109
 SE_ENDPOINT = 1
 
 
-class DeviceKind(str, Enum):
+class DeviceKind(StrEnum):
     """The device types of a SMETS2 premises (DOMAIN.md section 1)."""
 
     CHF = "CHF"
@@ -48,8 +48,9 @@ class DeviceIdentity:
 class HanFrame:
     """One application frame on the HAN: APS addressing plus the ZCL frame bytes.
 
-    ``time`` is the virtual clock (Zigbee UTCTime seconds) at which the frame is sent; ``aps_secured``
-    says whether the sender protected it with its APS link key (in addition to NWK security).
+    ``time`` is the virtual clock (Zigbee UTCTime seconds) at which the frame is sent;
+    ``aps_secured`` says whether the sender protected it with its APS link key (in addition to NWK
+    security).
     """
 
     time: int

@@ -1,0 +1,609 @@
+"""IHD and PPMID: Zigbee SE clients that read the meters, cache what they read, show it, and,
+since IHDTS/PPMIDTS v5.0 (SECMP0056), query the tenancy attributes and clear the previous
+occupier's data when a Change of Tenancy takes effect.
+
+Which data is whose: every cached record is dated by the earliest moment its data may cover.  On
+a CoT at time T the device deletes the records dated before T of the kinds its clear policy
+names, in one store transaction, and from then on refuses records whose whole period lies before
+T (a message dated before the CoT that arrives late, or a meter that still serves old history).
+A record whose period straddles T is kept from T on (its date is moved to T).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from hancot import timeutil as tu
+from hancot.devices.base import Device
+from hancot.devices.store import Record, Store
+from hancot.devices.tenancy import Clear, TenancyTracker
+from hancot.han.frame import DeviceIdentity, DeviceKind, HanFrame
+from hancot.zcl import registry as reg
+from hancot.zcl.clusters import metering as mt
+from hancot.zcl.clusters.device_management import ProposedTenancyChangeControl as Ctl
+from hancot.zcl.codec import ZclFrame, encode_command, read_attributes
+from hancot.zcl.header import Status
+
+#: SEC minimum (SECMP0056 legal text): historic consumption of every period, the load profile,
+#: and supplier messages.
+SEC_MINIMUM_KINDS = ("day", "week", "month", "profile", "message")
+#: hancot's ``extended`` policy adds top-up history and debt recovery information.
+PREPAYMENT_KINDS = ("top_up", "debt_log")
+POLICIES = ("extended", "sec-minimum")
+#: Default poll interval for the tenancy attributes (DOMAIN.md section 7: 30 minutes).
+DEFAULT_POLL_INTERVAL = 1800
+#: Attributes per Read Attributes request, so every response fits one APS payload.
+ATTRIBUTES_PER_READ = 8
+
+INVALID_U24 = 0xFFFFFF
+INVALID_U32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class ClientBehaviour:
+    """How an IHD/PPMID implementation behaves; the reference is the default.
+
+    ``legacy()`` is IHDTS/PPMIDTS v4.2 (never reads the tenancy attributes).  The conformance
+    kit builds its deliberately faulty variants by changing single fields.
+    """
+
+    profile: str = "reference"
+    reads_tenancy: bool = True
+    tenancy_sources: frozenset[DeviceKind] = frozenset({DeviceKind.ESME, DeviceKind.GPF})
+    poll_interval: int = DEFAULT_POLL_INTERVAL
+    query_on_join: bool = True
+    query_on_power_up: bool = True
+    policy: str = "extended"
+    clears_history: bool = True
+    clears_messages: bool = True
+    keeps_post_cot_data: bool = True
+    persists_pending: bool = True
+    future_immediate: bool = False
+    checks_issuer_event_id: bool = True
+    refuses_pre_cot_records: bool = True
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown clear policy {self.policy!r}; choose from {POLICIES}")
+        if self.poll_interval <= 0:
+            raise ValueError("poll interval must be a positive number of seconds")
+
+    @classmethod
+    def legacy(cls, **kwargs: Any) -> ClientBehaviour:
+        """IHDTS / PPMIDTS v4.2: no tenancy attributes, so no clear."""
+        return cls(profile="legacy", reads_tenancy=False, **kwargs)
+
+    def clear_kinds(self, control: int) -> tuple[str, ...]:
+        kinds: list[str] = []
+        if self.clears_history:
+            kinds += ["day", "week", "month", "profile"]
+        if self.clears_messages:
+            kinds.append("message")
+        if self.policy == "extended" or control & Ctl.Clear_Prepayment_Data:
+            kinds += PREPAYMENT_KINDS
+        return tuple(kinds)
+
+
+@dataclass
+class MeterLink:
+    """What a client knows of one meter it is bound to."""
+
+    identity: DeviceIdentity
+    fuel: str
+    tenancy_supported: bool | None = None
+    last_tenancy_read: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class HanClient(Device):
+    """Common IHD/PPMID behaviour.  Subclasses say what they read (:meth:`data_requests`)."""
+
+    clusters = frozenset(
+        {reg.BASIC, reg.METERING, reg.MESSAGING, reg.DEVICE_MANAGEMENT, reg.PREPAYMENT, reg.PRICE}
+    )
+    #: Record kinds this device caches (for reports).
+    record_kinds: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        identity: DeviceIdentity,
+        store: Store | None = None,
+        *,
+        behaviour: ClientBehaviour | None = None,
+        clock_offset: int = 0,
+    ) -> None:
+        super().__init__(identity, store, clock_offset=clock_offset)
+        self.behaviour = behaviour or ClientBehaviour()
+        self.tracker = TenancyTracker(self.store, future_immediate=self.behaviour.future_immediate)
+        self.meters: dict[str, MeterLink] = {}
+        self.clears: list[tuple[int, Clear, int]] = []
+        self.tenancy_reads: list[tuple[int, str]] = []
+
+    # -- binding --------------------------------------------------------------------------------
+    def on_join(self, now: int) -> Iterable[HanFrame]:
+        self.meters = {}
+        for kind, fuel in ((DeviceKind.ESME, "electricity"), (DeviceKind.GPF, "gas")):
+            if kind in self.peers:
+                self.meters[kind.value] = MeterLink(self.peers[kind], fuel)
+        self.store.set("next_poll", now + self.behaviour.poll_interval)
+        if self.behaviour.query_on_join:
+            return self.poll(now, full=True)
+        return []
+
+    def on_power_up(self, now: int) -> Iterable[HanFrame]:
+        if not self.behaviour.persists_pending:
+            self.tracker.forget_pending()
+        out = list(self._apply_due(now))
+        self.store.set("next_poll", now + self.behaviour.poll_interval)
+        if self.behaviour.query_on_power_up:
+            out += self.poll(now, full=True)
+        return out
+
+    # -- polling -------------------------------------------------------------------------------
+    def next_wakeup(self, now: int) -> int | None:
+        if not self.powered:
+            return None
+        wakeups = [int(self.store.get("next_poll", now + self.behaviour.poll_interval))]
+        due = self.tracker.next_due()
+        if due is not None:
+            wakeups.append(due - self.clock_offset)
+        return min(wakeups)
+
+    def tick(self, now: int) -> list[HanFrame]:
+        if not self.powered:
+            return []
+        with self.store.transaction():
+            out = list(self._apply_due(now))
+            next_poll = int(self.store.get("next_poll", now))
+            if next_poll <= now:
+                last_full = self.store.get("last_full_poll")
+                full = last_full is None or tu.day_start(last_full) != tu.day_start(
+                    self.local_time(now)
+                )
+                out += self.poll(now, full=full)
+                self.store.set("next_poll", now + self.behaviour.poll_interval)
+        return out
+
+    def poll(self, now: int, *, full: bool) -> list[HanFrame]:
+        """Query every bound meter: tenancy attributes, then the data this device shows.
+
+        ``full`` adds the daily history refresh (history attributes, profile, last message).
+        """
+        out: list[HanFrame] = []
+        if full:
+            self.store.set("last_full_poll", self.local_time(now))
+        for name, link in self.meters.items():
+            if self.behaviour.reads_tenancy and DeviceKind(name) in self.behaviour.tenancy_sources:
+                self.tenancy_reads.append((now, name))
+                out.append(
+                    self.send(
+                        now,
+                        link.identity,
+                        reg.DEVICE_MANAGEMENT,
+                        read_attributes([0x0200, 0x0201], tsn=self.next_tsn()),
+                    )
+                )
+            for cluster, payload in self.data_requests(now, link, full=full):
+                out.append(self.send(now, link.identity, cluster, payload))
+        return out
+
+    def data_requests(self, now: int, link: MeterLink, *, full: bool) -> list[tuple[int, bytes]]:
+        """The (cluster, ZCL frame) requests this device sends to a meter on a poll."""
+        requests: list[tuple[int, bytes]] = []
+        if full:
+            requests.append(
+                (
+                    reg.MESSAGING,
+                    encode_command(reg.MESSAGING, "get_last_message", tsn=self.next_tsn()),
+                )
+            )
+        return requests
+
+    def read_chunks(self, cluster: int, attr_ids: list[int]) -> list[tuple[int, bytes]]:
+        return [
+            (cluster, read_attributes(attr_ids[i : i + ATTRIBUTES_PER_READ], tsn=self.next_tsn()))
+            for i in range(0, len(attr_ids), ATTRIBUTES_PER_READ)
+        ]
+
+    # -- the CoT ---------------------------------------------------------------------------------
+    def _apply_due(self, now: int) -> list[HanFrame]:
+        out: list[HanFrame] = []
+        for clear in self.tracker.due(self.local_time(now)):
+            out += self._clear(now, clear)
+        return out
+
+    def _observe(
+        self, now: int, meter: str, value: int, control: int, issuer: int | None = None
+    ) -> list[HanFrame]:
+        if not self.behaviour.checks_issuer_event_id:
+            issuer = None
+        result = self.tracker.observe(self.local_time(now), meter, value, control, issuer)
+        if result.outcome == "pending":
+            self.note(now, f"CoT {tu.iso(value)} from {meter} pending until its time")
+        elif result.outcome == "cancelled":
+            self.note(now, f"pending CoT from {meter} cancelled")
+        elif result.outcome == "stale":
+            self.note(now, f"stale Publish Change of Tenancy from {meter} ignored")
+        if result.clear is not None:
+            return self._clear(now, result.clear)
+        return []
+
+    def _clear(self, now: int, clear: Clear) -> list[HanFrame]:
+        kinds = self.behaviour.clear_kinds(clear.control)
+        before = clear.cot_time if self.behaviour.keeps_post_cot_data else tu.UTC_INVALID
+        with self.store.transaction():
+            removed = self.store.delete_before(kinds, before)
+        self.clears.append((now, clear, removed))
+        self.note(
+            now,
+            f"Change of Tenancy {tu.iso(clear.cot_time)} (from {clear.source}) took effect: "
+            f"cleared {removed} record(s) of {', '.join(kinds) or 'nothing'}",
+        )
+        # Re-read: the meters now serve only the new occupier's data.
+        return self.poll(now, full=True)
+
+    # -- ingesting what the meters send -----------------------------------------------------------
+    def keep(self, kind: str, key: str, start: int, end: int, data: dict[str, Any]) -> bool:
+        """Cache a record covering [start, end) unless it is wholly the previous occupier's."""
+        watermark = self.tracker.watermark if self.behaviour.refuses_pre_cot_records else 0
+        if end <= watermark:
+            return False
+        self.store.put(kind, key, max(start, watermark), data)
+        return True
+
+    def handle(self, now: int, frame: HanFrame, decoded: ZclFrame) -> Iterable[HanFrame]:
+        meter = self._meter_name(frame.src)
+        if decoded.name == "read_attributes":
+            return self.serve_attributes(now, frame, decoded)
+        if decoded.name == "default_response":
+            status = decoded.args["status"]
+            if status != Status.SUCCESS and meter:
+                self.meters[meter].notes.append(
+                    f"{reg.cluster_name(frame.cluster)} command 0x{decoded.args['command_id']:02X}"
+                    f" answered {_status_name(status)}"
+                )
+            return []
+        if meter is None:
+            # Only the meters this device is bound to (by EUI-64) may tell it anything.
+            self.note(now, f"ignored {decoded.name} from unbound {frame.src.name}")
+            return []
+        if not decoded.header.server_to_client and decoded.name != "read_attributes_rsp":
+            return super().handle(now, frame, decoded)
+        if decoded.name == "read_attributes_rsp":
+            return self._on_attributes(now, meter, frame.cluster, decoded.args["records"])
+        handler = getattr(self, f"_on_{decoded.name}", None)
+        if handler is None:
+            return super().handle(now, frame, decoded)
+        return handler(now, meter, decoded)
+
+    def _meter_name(self, src: DeviceIdentity) -> str | None:
+        for name, link in self.meters.items():
+            if link.identity.eui64 == src.eui64 and link.identity.nwk == src.nwk:
+                return name
+        return None
+
+    def _on_attributes(
+        self, now: int, meter: str, cluster: int, records: list[Any]
+    ) -> list[HanFrame]:
+        link = self.meters[meter]
+        values = {r.attr_id: r.value for r in records if r.status == Status.SUCCESS}
+        if cluster == reg.DEVICE_MANAGEMENT:
+            statuses = {r.attr_id: r.status for r in records}
+            if 0x0200 in statuses:
+                link.last_tenancy_read = now
+                if statuses[0x0200] != Status.SUCCESS:
+                    if link.tenancy_supported is not False:
+                        self.note(
+                            now,
+                            f"{meter} does not support the tenancy attributes "
+                            f"({_status_name(statuses[0x0200])}): CoT cannot be detected from it",
+                        )
+                    link.tenancy_supported = False
+                    return []
+                link.tenancy_supported = True
+                if self.behaviour.reads_tenancy:
+                    return self._observe(
+                        now, meter, int(values[0x0200]), int(values.get(0x0201, 0))
+                    )
+            return []
+        self.ingest(now, link, cluster, values)
+        return []
+
+    def ingest(self, now: int, link: MeterLink, cluster: int, values: dict[int, Any]) -> None:
+        """Cache attribute values read from a meter (subclasses)."""
+
+    # -- messaging -------------------------------------------------------------------------------
+    def _on_display_message(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        args = decoded.args
+        start = int(args["start_time"]) or now
+        duration = int(args["duration_in_minutes"])
+        end = tu.UTC_INVALID if duration == 0xFFFF else start + 60 * duration
+        kept = self.keep(
+            "message",
+            str(int(args["message_id"])),
+            start,
+            start + 1,
+            {"text": str(args["message"]), "from": meter, "end": end, "received": now},
+        )
+        if not kept:
+            self.note(now, f"message {args['message_id']} dated before the CoT refused")
+        if (
+            int(args["message_control"]) & 0x80
+        ):  # Message Confirmation required (SE 1.4 D.5.2.3.1.1.2)
+            payload = encode_command(
+                reg.MESSAGING,
+                "message_confirmation",
+                tsn=self.next_tsn(),
+                message_id=int(args["message_id"]),
+                confirmation_time=now,
+            )
+            return [self.send(now, self.meters[meter].identity, reg.MESSAGING, payload)]
+        return []
+
+    _on_display_protected_message = _on_display_message
+
+    def _on_cancel_message(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        self.store.delete("message", str(int(decoded.args["message_id"])))
+        return []
+
+    def _on_cancel_all_messages(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        for record in self.store.records("message"):
+            if record.data.get("from") == meter:
+                self.store.delete("message", record.key)
+        return []
+
+    def _on_publish_change_of_tenancy(
+        self, now: int, meter: str, decoded: ZclFrame
+    ) -> list[HanFrame]:
+        if not self.behaviour.reads_tenancy:
+            return []
+        args = decoded.args
+        return self._observe(
+            now,
+            meter,
+            int(args["implementation_date_time"]),
+            int(args["proposed_tenancy_change_control"]),
+            int(args["issuer_event_id"]),
+        )
+
+    def _on_publish_change_of_supplier(
+        self, now: int, meter: str, decoded: ZclFrame
+    ) -> list[HanFrame]:
+        # Change of Supplier alone clears no consumer data (DOMAIN.md section 7).
+        self.note(now, f"change of supplier announced by {meter}")
+        return []
+
+    # -- what the device holds and shows -----------------------------------------------------------
+    def held(self) -> dict[str, list[Record]]:
+        return {kind: self.store.records(kind) for kind in self.record_kinds}
+
+    def screen(self, now: int) -> dict[str, Any]:
+        """What the device shows (subclasses)."""
+        return {}
+
+    def latest_message(self, now: int) -> str | None:
+        messages = [
+            r for r in self.store.records("message") if r.data.get("end", tu.UTC_INVALID) > now
+        ]
+        return messages[-1].data["text"] if messages else None
+
+    def status_lines(self) -> list[str]:
+        lines = []
+        for name, link in self.meters.items():
+            if link.tenancy_supported is False:
+                lines.append(f"{name}: tenancy attributes unsupported - CoT not detectable")
+        return lines
+
+
+def _status_name(status: int) -> str:
+    try:
+        return Status(status).name
+    except ValueError:
+        return f"0x{status:02X}"
+
+
+class Ihd(HanClient):
+    """In-Home Display (IHDTS v5.0): consumption of both fuels, cost, supplier messages."""
+
+    kind = DeviceKind.IHD
+    record_kinds = ("day", "week", "month", "profile", "message")
+
+    def data_requests(self, now: int, link: MeterLink, *, full: bool) -> list[tuple[int, bytes]]:
+        requests = super().data_requests(now, link, full=full)
+        current = [0x0000, 0x0400, mt.day_attribute(0)]
+        requests += self.read_chunks(reg.METERING, current)
+        if full:
+            history = [mt.day_attribute(d) for d in range(1, 9)]
+            history += [mt.week_attribute(w) for w in mt.WEEKS]
+            history += [mt.month_attribute(m) for m in mt.MONTHS]
+            requests += self.read_chunks(reg.METERING, history)
+            # Yesterday's half-hour profile, in two Get Profile requests of 24 periods.
+            today = tu.day_start(self.local_time(now))
+            for end in (today, today - 12 * 3600):
+                requests.append(
+                    (
+                        reg.METERING,
+                        encode_command(
+                            reg.METERING,
+                            "get_profile",
+                            tsn=self.next_tsn(),
+                            interval_channel=0,
+                            end_time=end,
+                            number_of_periods=24,
+                        ),
+                    )
+                )
+        return requests
+
+    def ingest(self, now: int, link: MeterLink, cluster: int, values: dict[int, Any]) -> None:
+        if cluster != reg.METERING:
+            return
+        local = self.local_time(now)
+        fuel = link.fuel
+        if 0x0000 in values:
+            self.store.set(f"summation:{fuel}", int(values[0x0000]))
+        if 0x0400 in values:
+            self.store.set(f"demand:{fuel}", int(values[0x0400]))
+        today = tu.day_start(local)
+        for days_ago in range(9):
+            value = values.get(mt.day_attribute(days_ago))
+            if value is not None and value != INVALID_U24:
+                start = today - days_ago * tu.DAY
+                self.keep(
+                    "day",
+                    f"{fuel}:{start}",
+                    start,
+                    start + tu.DAY,
+                    {"fuel": fuel, "wh": int(value)},
+                )
+        week = tu.week_start(local)
+        for weeks_ago in mt.WEEKS:
+            value = values.get(mt.week_attribute(weeks_ago))
+            if value is not None and value != INVALID_U24:
+                start = week - weeks_ago * tu.WEEK
+                self.keep(
+                    "week",
+                    f"{fuel}:{start}",
+                    start,
+                    start + tu.WEEK,
+                    {"fuel": fuel, "wh": int(value)},
+                )
+        month = tu.month_start(local)
+        for months_ago in mt.MONTHS:
+            value = values.get(mt.month_attribute(months_ago))
+            if value is not None and value != INVALID_U32:
+                start = tu.add_months(month, -months_ago)
+                end = tu.add_months(start, 1)
+                self.keep("month", f"{fuel}:{start}", start, end, {"fuel": fuel, "wh": int(value)})
+
+    def _on_get_profile_response(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        args = decoded.args
+        if int(args["status"]) != 0:
+            return []
+        fuel = self.meters[meter].fuel
+        end = int(args["end_time"])
+        for i, wh in enumerate(args["intervals"]):
+            start = end - (i + 1) * tu.HALF_HOUR
+            self.keep(
+                "profile",
+                f"{fuel}:{start}",
+                start,
+                start + tu.HALF_HOUR,
+                {"fuel": fuel, "wh": int(wh)},
+            )
+        return []
+
+    def screen(self, now: int) -> dict[str, Any]:
+        local = self.local_time(now)
+        today = tu.day_start(local)
+        shown: dict[str, Any] = {}
+        for fuel in ("electricity", "gas"):
+            days = {
+                r.key: r.data["wh"] for r in self.store.records("day") if r.data["fuel"] == fuel
+            }
+            shown[fuel] = {
+                "today_kwh": _kwh(days.get(f"{fuel}:{today}")),
+                "yesterday_kwh": _kwh(days.get(f"{fuel}:{today - tu.DAY}")),
+                "days_of_history": len(days),
+                "weeks_of_history": sum(
+                    1 for r in self.store.records("week") if r.data["fuel"] == fuel
+                ),
+                "months_of_history": sum(
+                    1 for r in self.store.records("month") if r.data["fuel"] == fuel
+                ),
+                "profile_intervals": sum(
+                    1 for r in self.store.records("profile") if r.data["fuel"] == fuel
+                ),
+            }
+        shown["message"] = self.latest_message(now)
+        return shown
+
+
+class Ppmid(HanClient):
+    """Prepayment Meter Interface Device (PPMIDTS v5.0): credit, debt, top-up history."""
+
+    kind = DeviceKind.PPMID
+    record_kinds = ("message", "top_up", "debt_log")
+
+    def data_requests(self, now: int, link: MeterLink, *, full: bool) -> list[tuple[int, bytes]]:
+        requests = super().data_requests(now, link, full=full)
+        if link.identity.kind != DeviceKind.ESME:
+            return requests  # prepayment is modelled on the electricity meter
+        requests += self.read_chunks(reg.PREPAYMENT, [0x0001, 0x0002, 0x0005])
+        if full:
+            for name, fields in (
+                ("get_top_up_log", {"number_of_records": 5}),
+                ("get_debt_repayment_log", {"number_of_debts": 10, "debt_type": 0xFF}),
+            ):
+                requests.append(
+                    (
+                        reg.PREPAYMENT,
+                        encode_command(
+                            reg.PREPAYMENT,
+                            name,
+                            tsn=self.next_tsn(),
+                            latest_end_time=self.local_time(now),
+                            **fields,
+                        ),
+                    )
+                )
+        return requests
+
+    def ingest(self, now: int, link: MeterLink, cluster: int, values: dict[int, Any]) -> None:
+        if cluster != reg.PREPAYMENT:
+            return
+        for attr_id, key in ((0x0001, "credit"), (0x0002, "emergency_credit"), (0x0005, "debt")):
+            if attr_id in values:
+                self.store.set(key, int(values[attr_id]))
+
+    def _on_publish_top_up_log(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        for record in decoded.args["top_up_payload"]:
+            code = bytes(record.top_up_code).decode("ascii", "replace")
+            time = int(record.top_up_time)
+            self.keep(
+                "top_up", code, time, time + 1, {"amount": int(record.top_up_amount), "code": code}
+            )
+        return []
+
+    def _on_publish_debt_log(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
+        for record in decoded.args["debt_payload"]:
+            time = int(record.collection_time)
+            self.keep(
+                "debt_log",
+                str(time),
+                time,
+                time + 1,
+                {
+                    "collected": int(record.amount_collected),
+                    "outstanding": int(record.outstanding_debt),
+                },
+            )
+        return []
+
+    def _on_consumer_top_up_response(
+        self, now: int, meter: str, decoded: ZclFrame
+    ) -> list[HanFrame]:
+        self.store.set("credit", int(decoded.args["credit_remaining"]))
+        return []
+
+    def screen(self, now: int) -> dict[str, Any]:
+        top_ups = self.store.records("top_up")[::-1]
+        return {
+            "credit_pence": self.store.get("credit"),
+            "debt_pence": self.store.get("debt"),
+            "recent_top_ups": [
+                {"time": tu.iso(r.time), "amount_pence": r.data["amount"]} for r in top_ups[:5]
+            ],
+            "debt_repayments": len(self.store.records("debt_log")),
+            "message": self.latest_message(now),
+        }
+
+
+def _kwh(wh: int | None) -> float | None:
+    return None if wh is None else round(wh / 1000, 2)
+
+
+def with_policy(behaviour: ClientBehaviour, policy: str, poll_interval: int) -> ClientBehaviour:
+    return replace(behaviour, policy=policy, poll_interval=poll_interval)
