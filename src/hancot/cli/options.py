@@ -1,0 +1,54 @@
+"""Command-line options shared by several ``hancot`` commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """The options every premises scenario takes (demo, capture)."""
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--days", type=_positive_int, default=28, help="simulated days (default 28, at least 4)"
+    )
+    parser.add_argument(
+        "--policy",
+        choices=("extended", "sec-minimum"),
+        default="extended",
+        help="what an IHD/PPMID clears on a CoT beyond the SEC minimum (default extended: "
+        "also top-up history and debt recovery information)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_int,
+        default=30,
+        metavar="MINUTES",
+        help="how often IHD/PPMID query the tenancy attributes (default 30)",
+    )
+    parser.add_argument(
+        "--ihd",
+        choices=("reference", "legacy"),
+        default="reference",
+        help="IHD behaviour: reference (IHDTS v5.0) or legacy (v4.2: never reads tenancy)",
+    )
+    parser.add_argument(
+        "--ppmid",
+        choices=("reference", "legacy"),
+        default="reference",
+        help="PPMID behaviour: reference (PPMIDTS v5.0) or legacy (v4.2)",
+    )
+    parser.add_argument("--frame-log", type=Path, metavar="FILE", help="write every HAN frame here")
+    parser.add_argument(
+        "--store", type=Path, metavar="DIR", help="keep each device's SQLite store in DIR"
+    )
