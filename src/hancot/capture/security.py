@@ -24,7 +24,7 @@ from hancot.capture.errors import (
 
 #: Zigbee keys are 128-bit AES keys (4.2.1).
 KEY_LEN = 16
-#: nwkSecurityLevel of Zigbee PRO and the APS level: ENC-MIC-32 (4.5.1.1.1, Table 4-30).
+#: nwkSecurityLevel of Zigbee PRO and the APS level: ENC-MIC-32 (4.5.1.1.1).
 DEFAULT_LEVEL = 5
 #: Largest frame counter value; a device must not transmit once it is reached (4.3.1.1).
 MAX_FRAME_COUNTER = 0xFFFFFFFF
@@ -33,7 +33,7 @@ MAX_FRAME_COUNTER = 0xFFFFFFFF
 _LEVEL_MASK = 0x07
 _KEY_ID_SHIFT = 3
 _EXT_NONCE = 0x20
-#: MIC length in bytes for each security level (4.5.1.1.1, Table 4-30).
+#: MIC length in bytes for each security level (4.5.1.1.1).
 _MIC_LEN = {5: 4, 6: 8, 7: 16}
 
 
