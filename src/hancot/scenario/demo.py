@@ -8,6 +8,7 @@ whether any IHD/PPMID still holds anything of A's at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -38,6 +39,9 @@ class DemoOptions:
     frame_log: TextIO | None = None
     store_dir: Path | None = None
     start: int = DEFAULT_START
+    #: Called with the premises before the run starts: to attach HAN taps (e.g. a pcap writer)
+    #: or configure a device (e.g. a meter that does not restrict history).
+    on_premises: Callable[[Premises], None] | None = None
 
     def validate(self) -> None:
         if self.days < 4:
@@ -128,6 +132,8 @@ def run_demo(opts: DemoOptions | None = None) -> DemoResult:
         ),
     )
     han = premises.han
+    if opts.on_premises is not None:
+        opts.on_premises(premises)
     frame_log = FrameLog(opts.frame_log, keep=False) if opts.frame_log else None
     if frame_log:
         han.taps.append(frame_log)
