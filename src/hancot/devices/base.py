@@ -84,12 +84,13 @@ class Device:
         if not self.powered:
             return []
         try:
-            decoded = decode_frame(frame.cluster, frame.payload)
+            # A cluster the device does not have is answered first (ZCL r8 2.5.12.3).
             if frame.cluster not in self.clusters:
                 raise ZclDecodeError(
                     f"{self.name} does not serve cluster 0x{frame.cluster:04X}",
                     Status.UNSUPPORTED_CLUSTER,
                 )
+            decoded = decode_frame(frame.cluster, frame.payload)
         except ZclDecodeError as exc:
             return self._reject(now, frame, exc)
         with self.store.transaction():
