@@ -15,6 +15,7 @@ import zigpy.types as t
 from zigpy.zcl import foundation
 
 from hancot.errors import ZclDecodeError
+from hancot.zcl import compiled
 from hancot.zcl.header import Status, ZclHeader, parse_header
 from hancot.zcl.registry import CLUSTERS, cluster_name
 
@@ -122,12 +123,19 @@ def read_attributes(attr_ids: Iterable[int], *, tsn: int, server_to_client: bool
     return header.to_bytes() + b"".join(t.uint16_t(a).serialize() for a in attr_ids)
 
 
-def _record(cluster_id: int, attr: AttributeValue) -> foundation.ReadAttributeRecord:
+def _record(cluster_id: int, attr: AttributeValue) -> bytes:
+    if attr.status != Status.SUCCESS:
+        return attr.attr_id.to_bytes(2, "little") + bytes((int(attr.status),))
+    type_id, python_type = _type_for(cluster_id, attr.attr_id)
+    try:
+        fast = compiled.encode_attribute_record(attr.attr_id, attr.status, type_id, attr.value)
+    except OverflowError as exc:
+        raise ValueError(f"attribute 0x{attr.attr_id:04X} value out of range: {exc}") from exc
+    if fast is not None:
+        return fast
     record = foundation.ReadAttributeRecord(attrid=attr.attr_id, status=attr.status)
-    if attr.status == Status.SUCCESS:
-        type_id, python_type = _type_for(cluster_id, attr.attr_id)
-        record.value = foundation.TypeValue(type=type_id, value=python_type(attr.value))
-    return record
+    record.value = foundation.TypeValue(type=type_id, value=python_type(attr.value))
+    return record.serialize()
 
 
 def read_attributes_response(
@@ -136,7 +144,7 @@ def read_attributes_response(
     """The Read Attributes Response to ``request`` (ZCL r8 2.5.2); types come from the cluster
     definition, so callers give plain values."""
     header = request.reply(GeneralCommand.Read_Attributes_rsp, cluster_specific=False)
-    return header.to_bytes() + b"".join(_record(cluster_id, r).serialize() for r in records)
+    return header.to_bytes() + b"".join(_record(cluster_id, r) for r in records)
 
 
 def report_attributes(
@@ -174,7 +182,11 @@ def _decode_general(cluster_id: int, header: ZclHeader, payload: bytes) -> ZclFr
         ids = [int.from_bytes(payload[i : i + 2], "little") for i in range(0, len(payload), 2)]
         return ZclFrame(cluster_id, header, "read_attributes", {"attribute_ids": ids})
     if header.command_id == GeneralCommand.Read_Attributes_rsp:
-        records: list[AttributeValue] = []
+        fast = compiled.decode_read_attributes_response(payload)
+        if fast is not None:
+            records = [AttributeValue(*record) for record in fast]
+            return ZclFrame(cluster_id, header, "read_attributes_rsp", {"records": records})
+        records = []
         rest = payload
         while rest:
             record, rest = foundation.ReadAttributeRecord.deserialize(rest)
@@ -241,6 +253,16 @@ def decode_frame(cluster_id: int, data: bytes) -> ZclFrame:
                 f"{cluster_name(cluster_id)} has no {side} command 0x{header.command_id:02X}",
                 Status.UNSUP_CLUSTER_COMMAND,
             )
+        layout = compiled.command_layout(command.schema)
+        if layout is not None:
+            fixed = compiled.decode_fixed(layout, payload)
+            if fixed is None:
+                raise ZclDecodeError(
+                    f"malformed {cluster_name(cluster_id)} {command.name}: {len(payload)} byte(s)"
+                    f" is shorter than its {sum(size for _, size, _ in layout)}-byte payload",
+                    Status.MALFORMED_COMMAND,
+                )
+            return ZclFrame(cluster_id, header, command.name, dict(fixed))
         fields, _rest = command.schema.deserialize(payload)
         args = {name: value for name, value in fields.as_dict().items() if value is not None}
         return ZclFrame(cluster_id, header, command.name, args)
