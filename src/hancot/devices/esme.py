@@ -3,7 +3,6 @@ and the Metering / Messaging / Device Management / Prepayment servers (SMETS2 ES
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from hancot import timeutil as tu
@@ -246,9 +245,6 @@ class Esme(Meter):
                 0x0217: debt["per_day"],
             }.get(attr_id)
         return None
-
-    def handle(self, now: int, frame: HanFrame, decoded: ZclFrame) -> Iterable[HanFrame]:
-        return super().handle(now, frame, decoded)
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

@@ -114,12 +114,11 @@ class Gpf(Meter):
         The response keeps default response enabled and the direction client-to-server, as the
         DCC reference responses do (frame control 0x00).
         """
-        header = ZclHeader(cluster_specific=False, server_to_client=False, tsn=0, command_id=0x0B)
+        out: list[HanFrame] = []
         try:
             decoded = decode_frame(cluster, zcl_frame)
-            out: list[HanFrame] = []
+            args = decoded.args
             if decoded.name == "publish_change_of_tenancy":
-                args = decoded.args
                 self.wan_set_tenancy(
                     now,
                     int(args["implementation_date_time"]),
@@ -128,7 +127,6 @@ class Gpf(Meter):
                     provider_id=int(args["provider_id"]),
                 )
             elif decoded.name == "display_message":
-                args = decoded.args
                 out = self.wan_display_message(
                     now,
                     int(args["message_id"]),
@@ -141,13 +139,13 @@ class Gpf(Meter):
                 raise ZclError(
                     f"GBZ command {decoded.name} is not supported", Status.UNSUP_CLUSTER_COMMAND
                 )
-            status = Status.SUCCESS
-            header = ZclHeader(False, False, decoded.header.tsn, 0x0B)
-            command_id = decoded.header.command_id
+            status = int(Status.SUCCESS)
         except ZclError as exc:
-            status, out = exc.status, []
-            command_id = zcl_frame[2] if len(zcl_frame) > 2 else 0xFF
-        return header.to_bytes() + bytes((command_id, int(status))), out
+            status = int(exc.status)
+        tsn = zcl_frame[1] if len(zcl_frame) > 1 else 0
+        command_id = zcl_frame[2] if len(zcl_frame) > 2 else 0xFF
+        header = ZclHeader(cluster_specific=False, server_to_client=False, tsn=tsn, command_id=0x0B)
+        return header.to_bytes() + bytes((command_id, status)), out
 
 
 class Chf(Device):
