@@ -82,3 +82,29 @@ def test_a_request_for_another_premises_is_refused() -> None:
     with pytest.raises(DuisError, match="not a meter of this premises"):
         site.supplier.apply_duis(START, other)
     assert site.premises.gpf.tenancy.update_date_time == 0
+
+
+def _top_up_request(utrn: str, target: str = "00-DB-12-34-56-78-90-A0") -> bytes:
+    text = (VECTORS / "duis" / "ECS12_3.2_SUCCESS_REQUEST_DUIS.XML").read_text()
+    start = text.index("<sr:RestrictAccessForChangeOfTenancy>")
+    end = text.index("</sr:RestrictAccessForChangeOfTenancy>") + len(
+        "</sr:RestrictAccessForChangeOfTenancy>"
+    )
+    text = text[:start] + f"<sr:TopUpDevice><sr:UTRN>{utrn}</sr:UTRN></sr:TopUpDevice>" + text[end:]
+    text = text.replace(">3.2<", ">2.2<").replace("00-DB-12-34-56-78-90-A0", target)
+    return text.encode()
+
+
+def test_duis_srv_2_2_top_up_reaches_the_ppmid() -> None:
+    site = build_site()
+    site.run(START + HOUR)
+    request = parse_duis(_top_up_request("00000000000000001250"))
+    site.at(START + 2 * HOUR, lambda now: site.supplier.apply_duis(now, request))
+    site.run(START + DAY + HOUR)
+    assert site.premises.esme.store.get("credit") > 0
+    shown = site.premises.ppmid.screen(site.han.now)["recent_top_ups"]
+    assert [t["amount_pence"] for t in shown] == [1250]
+    with pytest.raises(DuisError, match="prepayment"):
+        site.supplier.apply_duis(
+            site.han.now, parse_duis(_top_up_request("1" * 20, "00-DB-12-34-56-78-90-A3"))
+        )
