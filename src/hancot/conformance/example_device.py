@@ -47,6 +47,17 @@ DEFAULT_NWK = {DeviceKind.IHD: 0x4A01, DeviceKind.PPMID: 0x4A02}
 SPEC_VERSION = {DeviceKind.IHD: "IHDTS v5.0", DeviceKind.PPMID: "PPMIDTS v5.0"}
 LEGACY_SPEC_VERSION = {DeviceKind.IHD: "IHDTS v4.2", DeviceKind.PPMID: "PPMIDTS v4.2"}
 MISBEHAVIOURS = ("garbage", "silent", "drop")
+REQUESTS = (
+    "hello",
+    "join",
+    "frame",
+    "tick",
+    "next_wakeup",
+    "power_off",
+    "power_on",
+    "observe",
+    "bye",
+)
 
 
 def behaviour_for(profile: str, overrides: Sequence[str] = ()) -> ClientBehaviour:
@@ -125,6 +136,8 @@ class ExampleDevice:
         """The answer to one request (without its id).  Raises RemoteDeviceError when bad."""
         kind = request["type"]
         now = request.get("time")
+        if kind not in REQUESTS:
+            raise _protocol(f"unknown request type {kind!r:.30}")
         if kind not in ("hello", "bye") and (not isinstance(now, int) or isinstance(now, bool)):
             raise _protocol(f"{kind} needs an integer 'time'")
         client = self.client
@@ -181,9 +194,7 @@ class ExampleDevice:
             return self._frames(client.power_on(now))
         if kind == "observe":
             return {"type": "observation", **observation_to_wire(observe_client(client, now))}
-        if kind == "bye":
-            return {"type": "ok"}
-        raise _protocol(f"unknown request type {kind!r:.30}")
+        return {"type": "ok"}  # bye
 
     def _frames(self, frames: list[HanFrame]) -> dict[str, Any]:
         return {"type": "frames", "frames": [frame_to_wire(f) for f in frames]}
@@ -221,7 +232,7 @@ class ExampleDevice:
     def _misbehave(self, sock: socket.socket) -> int:
         if self.misbehave == "garbage":
             # A length prefix that fits, then bytes that are not UTF-8 JSON.
-            sock.sendall(b"\x00\x00\x00\x0c\xff\xfe not JSON")
+            sock.sendall(b"\x00\x00\x00\x0c\xff\xfe not JSON!")
             time.sleep(30)  # keep the connection open: the kit must decide by itself
         elif self.misbehave == "silent":
             time.sleep(3600)  # never answer; the kit's timeout must fire (it kills us after)
