@@ -3,11 +3,12 @@ and the Metering / Messaging / Device Management / Prepayment servers (SMETS2 ES
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hancot import timeutil as tu
 from hancot.devices.meter import LoadProfile, Meter
-from hancot.devices.store import Store
+from hancot.devices.store import Record, Store
 from hancot.errors import ZclError
 from hancot.han.frame import DeviceIdentity, DeviceKind, HanFrame
 from hancot.zcl import registry as reg
@@ -140,45 +141,62 @@ class Esme(Meter):
         return [self.send(now, frame.src, frame.cluster, payload)]
 
     def _on_get_top_up_log(self, now: int, frame: HanFrame, decoded: ZclFrame) -> list[HanFrame]:
-        latest = int(decoded.args["latest_end_time"])
-        wanted = int(decoded.args["number_of_records"])
-        records = [r for r in self._visible(now, "top_up") if r.time <= latest][::-1][:wanted]
-        if not records:
-            raise ZclError("no top-ups to publish", Status.NOT_FOUND)
-        chunks = _chunks(records, TOP_UPS_PER_COMMAND)
-        return [
-            self.send(
-                now,
-                frame.src,
-                frame.cluster,
-                encode_reply(
-                    decoded.header,
-                    reg.PREPAYMENT,
-                    "publish_top_up_log",
-                    command_index=index,
-                    total_number_of_commands=len(chunks),
-                    top_up_payload=[
-                        pp.TopUpRecord(
-                            top_up_code=r.data["code"].encode(),
-                            top_up_amount=r.data["amount"],
-                            top_up_time=r.time,
-                        )
-                        for r in chunk
-                    ],
-                ),
-            )
-            for index, chunk in enumerate(chunks)
-        ]
+        return self._publish_log(
+            now,
+            frame,
+            decoded,
+            kind="top_up",
+            wanted=int(decoded.args["number_of_records"]),
+            per_command=TOP_UPS_PER_COMMAND,
+            command="publish_top_up_log",
+            field="top_up_payload",
+            entry=lambda r: pp.TopUpRecord(
+                top_up_code=r.data["code"].encode(),
+                top_up_amount=r.data["amount"],
+                top_up_time=r.time,
+            ),
+        )
 
     def _on_get_debt_repayment_log(
         self, now: int, frame: HanFrame, decoded: ZclFrame
     ) -> list[HanFrame]:
+        return self._publish_log(
+            now,
+            frame,
+            decoded,
+            kind="debt_log",
+            wanted=int(decoded.args["number_of_debts"]),
+            per_command=DEBT_RECORDS_PER_COMMAND,
+            command="publish_debt_log",
+            field="debt_payload",
+            entry=lambda r: pp.DebtRecord(
+                collection_time=r.time,
+                amount_collected=r.data["collected"],
+                debt_type=r.data["debt_type"],
+                outstanding_debt=r.data["outstanding"],
+            ),
+        )
+
+    def _publish_log(
+        self,
+        now: int,
+        frame: HanFrame,
+        decoded: ZclFrame,
+        *,
+        kind: str,
+        wanted: int,
+        per_command: int,
+        command: str,
+        field: str,
+        entry: Callable[[Record], Any],
+    ) -> list[HanFrame]:
+        """Answer a log request with the newest ``wanted`` visible records up to the requested
+        end time, split over as many Publish commands as needed (SE 1.4 D.7.2.3.5/6)."""
         latest = int(decoded.args["latest_end_time"])
-        wanted = int(decoded.args["number_of_debts"])
-        records = [r for r in self._visible(now, "debt_log") if r.time <= latest][::-1][:wanted]
+        records = [r for r in self._visible(now, kind) if r.time <= latest][::-1][:wanted]
         if not records:
-            raise ZclError("no debt repayments to publish", Status.NOT_FOUND)
-        chunks = _chunks(records, DEBT_RECORDS_PER_COMMAND)
+            raise ZclError(f"no {kind.replace('_', ' ')} records to publish", Status.NOT_FOUND)
+        chunks = [records[i : i + per_command] for i in range(0, len(records), per_command)]
         return [
             self.send(
                 now,
@@ -187,18 +205,10 @@ class Esme(Meter):
                 encode_reply(
                     decoded.header,
                     reg.PREPAYMENT,
-                    "publish_debt_log",
+                    command,
                     command_index=index,
                     total_number_of_commands=len(chunks),
-                    debt_payload=[
-                        pp.DebtRecord(
-                            collection_time=r.time,
-                            amount_collected=r.data["collected"],
-                            debt_type=r.data["debt_type"],
-                            outstanding_debt=r.data["outstanding"],
-                        )
-                        for r in chunk
-                    ],
+                    **{field: [entry(r) for r in chunk]},
                 ),
             )
             for index, chunk in enumerate(chunks)
@@ -245,7 +255,3 @@ class Esme(Meter):
                 0x0217: debt["per_day"],
             }.get(attr_id)
         return None
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -42,22 +42,9 @@ def contactor_state(control: int) -> int:
     return (int(control) >> 11) & 0b11
 
 
-class ProviderChangeControl(t.bitmap32):
-    """ProposedProviderChangeControl / ProviderChangeControl (SE 1.4 D.10.2.2.2)."""
-
-    Pre_Snapshots = 1 << 0
-    Post_Snapshots = 1 << 1
-    Reset_Credit_Register = 1 << 2
-    Reset_Debit_Register = 1 << 3
-    Reset_Billing_Period = 1 << 4
-    Clear_Tariff_Plan = 1 << 5
-    Clear_Standing_Charge = 1 << 6
-    Block_Historical_Load_Profile = 1 << 7
-    Clear_Historical_Load_Profile = 1 << 8
-    Clear_IHD_Data_Consumer = 1 << 9
-    Clear_IHD_Data_Supplier = 1 << 10
-    Clear_Transaction_Log = 1 << 13
-    Clear_Prepayment_Data = 1 << 14
+#: ProposedProviderChangeControl / ProviderChangeControl (SE 1.4 D.10.2.2.2) uses the same bit
+#: definitions as the tenancy control bitmap.
+ProviderChangeControl = ProposedTenancyChangeControl
 
 
 class WanStatus(t.enum8):

@@ -43,6 +43,17 @@ class MessageConfirmationControl(t.bitmap8):
     Yes_Returned = 1 << 1
 
 
+#: Display Message and Display Protected Message share one payload (SE 1.4 D.5.2.3.1, D.5.2.3.3).
+_DISPLAY_MESSAGE = {
+    "message_id": t.uint32_t,
+    "message_control": MessageControl,
+    "start_time": t.UTCTime,
+    "duration_in_minutes": t.uint16_t,
+    "message": t.CharacterString,
+    "extended_message_control?": ExtendedMessageControl,
+}
+
+
 class Messaging(smartenergy.Messaging):
     """Messaging (0x0703).  The cluster has no attributes."""
 
@@ -64,32 +75,12 @@ class Messaging(smartenergy.Messaging):
 
     class ClientCommandDefs(BaseCommandDefs):
         # Commands a client receives (SE 1.4 D.5.2.3)
-        display_message: Final = ZCLCommandDef(
-            id=0x00,
-            schema={
-                "message_id": t.uint32_t,
-                "message_control": MessageControl,
-                "start_time": t.UTCTime,
-                "duration_in_minutes": t.uint16_t,
-                "message": t.CharacterString,
-                "extended_message_control?": ExtendedMessageControl,
-            },
-        )
+        display_message: Final = ZCLCommandDef(id=0x00, schema=_DISPLAY_MESSAGE)
         cancel_message: Final = ZCLCommandDef(
             id=0x01,
             schema={"message_id": t.uint32_t, "message_control": MessageControl},
         )
-        display_protected_message: Final = ZCLCommandDef(
-            id=0x02,
-            schema={
-                "message_id": t.uint32_t,
-                "message_control": MessageControl,
-                "start_time": t.UTCTime,
-                "duration_in_minutes": t.uint16_t,
-                "message": t.CharacterString,
-                "extended_message_control?": ExtendedMessageControl,
-            },
-        )
+        display_protected_message: Final = ZCLCommandDef(id=0x02, schema=_DISPLAY_MESSAGE)
         cancel_all_messages: Final = ZCLCommandDef(
             id=0x03, schema={"implementation_date_time": t.UTCTime}
         )
