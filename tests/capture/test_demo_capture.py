@@ -35,7 +35,8 @@ def test_capture_demo_writes_every_frame_and_reads_back(tmp_path: Path) -> None:
 def test_capture_without_nwk_security_and_linktype_230(tmp_path: Path) -> None:
     path = tmp_path / "clear.pcap"
     result = capture_demo(DemoOptions(days=4), path, linktype=230, nwk_security=False)
-    records = list(read_capture(path, None))
+    # The PPMID's tenancy exchange is APS-secured (docs/security.md): it needs the link keys.
+    records = list(read_capture(path, None, result.link_keys))
     assert len(records) == result.frames
     assert all(rec.ok and not rec.nwk_secured and rec.fcs_ok is None for rec in records)
     assert path.read_bytes()[20:24] == (230).to_bytes(4, "little")
@@ -85,7 +86,9 @@ def test_cli_capture_prints_the_key_and_how_to_use_it(
     key = bytes.fromhex(key_line.group(1).replace(":", ""))
     assert "Edit > Preferences > Protocols > ZigBee > Pre-configured Keys" in out
     assert f'uat:zigbee_pc_keys:"{network_key_text(key)}","Normal"' in out
-    records = list(read_capture(path, key))
+    links = re.findall(r"^link key .*?((?:[0-9a-f]{2}:){15}[0-9a-f]{2})$", out, re.M)
+    link_keys = [bytes.fromhex(text.replace(":", "")) for text in links]
+    records = list(read_capture(path, key, link_keys))
     assert records and all(rec.ok for rec in records)
 
 

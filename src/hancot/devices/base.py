@@ -172,7 +172,8 @@ class Device:
             else:
                 records.append(AttributeValue(attr_id, Status.SUCCESS, value=value))
         payload = read_attributes_response(decoded.header, frame.cluster, records)
-        return [self.send(now, frame.src, frame.cluster, payload)]
+        # Answer with the security the request came with (APS-secured for a Type 1 client).
+        return [self.send(now, frame.src, frame.cluster, payload, aps_secured=frame.aps_secured)]
 
     def attribute_value(self, now: int, cluster: int, attr_id: int) -> Any:
         """The value of a server attribute, or None when unsupported."""

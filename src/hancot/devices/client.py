@@ -7,6 +7,13 @@ a CoT at time T the device deletes the records dated before T of the kinds its c
 names, in one store transaction, and from then on refuses records whose whole period lies before
 T (a message dated before the CoT that arrives late, or a meter that still serves old history).
 A record whose period straddles T is kept from T on (its date is moved to T).
+
+Who may tell a client that a CoT happened (docs/security.md): every joined device holds the network
+key, so a CAD can forge any NWK-level frame.  A client therefore acts only on tenancy values that
+answer its own outstanding request to a meter it is bound to (EUI-64 and short address, matching
+ZCL sequence number, within :data:`RESPONSE_WINDOW`), protected by APS security where the two ends
+hold a link key (Type 1 devices: the PPMID), with monotonic issuer event ids and a date inside
+:data:`MAX_FUTURE_COT` of its clock and not before it first joined.
 """
 
 from __future__ import annotations
@@ -39,6 +46,13 @@ ATTRIBUTES_PER_READ = 8
 
 INVALID_U24 = 0xFFFFFF
 INVALID_U32 = 0xFFFFFFFF
+#: A tenancy answer is accepted only this long after the request it answers (seconds).
+RESPONSE_WINDOW = 60
+#: Requests per meter remembered as outstanding; older ones are forgotten (sequence numbers wrap).
+MAX_OUTSTANDING = 8
+#: A CoT dated further ahead than this of the device's clock is refused as absurd: SRV 3.2 sets
+#: the date of a move that is planned, not one years away.
+MAX_FUTURE_COT = 400 * tu.DAY
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class ClientBehaviour:
     future_immediate: bool = False
     checks_issuer_event_id: bool = True
     refuses_pre_cot_records: bool = True
+    #: Accept a CoT only in answer to the device's own outstanding request (docs/security.md).
+    authenticates_tenancy: bool = True
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -105,6 +121,10 @@ class HanClient(Device):
     )
     #: Record kinds this device caches (for reports).
     record_kinds: ClassVar[tuple[str, ...]] = ()
+    #: Type 1 devices (PPMID) establish APS link keys with the meters by CBKE and protect the
+    #: tenancy exchange with them; a Type 2 device (IHD) has only its trust-centre link key from
+    #: its install code and talks to the meters under the network key alone (DOMAIN.md 5).
+    aps_link_keys: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -120,6 +140,11 @@ class HanClient(Device):
         self.meters: dict[str, MeterLink] = {}
         self.clears: list[tuple[int, Clear, int]] = []
         self.tenancy_reads: list[tuple[int, str]] = []
+        #: meter -> {ZCL sequence number: time sent} of tenancy requests not yet answered.
+        self.outstanding: dict[str, dict[int, int]] = {}
+        #: Tenancy frames refused as unauthenticated: (time, source name, reason).
+        self.refused: list[tuple[int, str, str]] = []
+        self._restore_bindings()
 
     # -- binding --------------------------------------------------------------------------------
     def on_join(self, now: int) -> Iterable[HanFrame]:
@@ -127,10 +152,36 @@ class HanClient(Device):
         for kind, fuel in ((DeviceKind.ESME, "electricity"), (DeviceKind.GPF, "gas")):
             if kind in self.peers:
                 self.meters[kind.value] = MeterLink(self.peers[kind], fuel)
+        # Bindings are durable: a device restarted from its store still knows its meters.
+        self.store.set(
+            "bindings",
+            {
+                name: [
+                    link.identity.kind.value,
+                    link.identity.name,
+                    link.identity.eui64,
+                    link.identity.nwk,
+                    link.identity.link_key.hex() if link.identity.link_key else None,
+                    link.fuel,
+                ]
+                for name, link in self.meters.items()
+            },
+        )
+        if self.store.get("joined_at") is None:
+            self.store.set("joined_at", self.local_time(now))
         self.store.set("next_poll", now + self.behaviour.poll_interval)
         if self.behaviour.query_on_join:
             return self.poll(now, full=True)
         return []
+
+    def _restore_bindings(self) -> None:
+        bindings = self.store.get("bindings") or {}
+        for name, (kind, ident, eui64, nwk, key, fuel) in bindings.items():
+            identity = DeviceIdentity(
+                ident, DeviceKind(kind), int(eui64), int(nwk), bytes.fromhex(key) if key else None
+            )
+            self.meters[name] = MeterLink(identity, fuel)
+            self.peers[DeviceKind(kind)] = identity
 
     def on_power_up(self, now: int) -> Iterable[HanFrame]:
         if not self.behaviour.persists_pending:
@@ -177,12 +228,15 @@ class HanClient(Device):
         for name, link in self.meters.items():
             if self.behaviour.reads_tenancy and DeviceKind(name) in self.behaviour.tenancy_sources:
                 self.tenancy_reads.append((now, name))
+                tsn = self.next_tsn()
+                self._expect(now, name, tsn)
                 out.append(
                     self.send(
                         now,
                         link.identity,
                         reg.DEVICE_MANAGEMENT,
-                        read_attributes([0x0200, 0x0201], tsn=self.next_tsn()),
+                        read_attributes([0x0200, 0x0201], tsn=tsn),
+                        aps_secured=self._aps(link),
                     )
                 )
             for cluster, payload in self.data_requests(now, link, full=full):
@@ -207,11 +261,66 @@ class HanClient(Device):
             for i in range(0, len(attr_ids), ATTRIBUTES_PER_READ)
         ]
 
+    # -- who may announce a CoT ------------------------------------------------------------------
+    def _aps(self, link: MeterLink) -> bool:
+        """Whether the tenancy exchange with this meter is APS-secured (both hold a link key)."""
+        return (
+            self.aps_link_keys
+            and self.identity.link_key is not None
+            and link.identity.link_key is not None
+        )
+
+    def _expect(self, now: int, meter: str, tsn: int) -> None:
+        pending = self.outstanding.setdefault(meter, {})
+        pending[tsn] = now
+        while len(pending) > MAX_OUTSTANDING:
+            del pending[next(iter(pending))]
+
+    def _authentic(self, now: int, meter: str, frame: HanFrame, tsn: int) -> str | None:
+        """Why a tenancy answer from ``meter`` must not be believed, or None if it may be.
+
+        The sender is already the bound meter by EUI-64 and short address (:meth:`handle`); both
+        can be forged with the network key, so the answer must also match a request this device
+        sent to that meter, recently, and carry APS security where the pair has link keys.
+        """
+        if not self.behaviour.authenticates_tenancy:
+            return None
+        link = self.meters[meter]
+        if self._aps(link) and not (
+            frame.aps_secured and frame.src.link_key == link.identity.link_key
+        ):
+            return "not APS-secured with the meter's link key"
+        sent = self.outstanding.get(meter, {}).pop(tsn, None)
+        if sent is None:
+            return f"answers no outstanding request (sequence number {tsn})"
+        if now - sent > RESPONSE_WINDOW:
+            return f"answers a request {now - sent} s old"
+        return None
+
+    def _refuse(self, now: int, frame: HanFrame, reason: str) -> list[HanFrame]:
+        self.refused.append((now, frame.src.name, reason))
+        self.note(now, f"tenancy frame from {frame.src.name} refused: {reason}")
+        return []
+
+    def _plausible(self, local_now: int, value: int) -> str | None:
+        """Why a CoT date cannot be genuine, or None (0 and 0xFFFFFFFF are handled elsewhere)."""
+        if not self.behaviour.authenticates_tenancy or value in (0, tu.UTC_INVALID):
+            return None
+        if value > local_now + MAX_FUTURE_COT:
+            return f"CoT date {tu.iso(value)} is implausibly far in the future"
+        joined = self.store.get("joined_at")
+        if joined is not None and value < int(joined):
+            return f"CoT date {tu.iso(value)} is before this device was installed"
+        return None
+
     # -- the CoT ---------------------------------------------------------------------------------
     def _apply_due(self, now: int) -> list[HanFrame]:
         out: list[HanFrame] = []
-        for clear in self.tracker.due(self.local_time(now)):
-            out += self._clear(now, clear)
+        # Acting on a CoT and deleting the data are one transaction: a power cut leaves both done
+        # or neither (docs/reliability.md).
+        with self.store.transaction():
+            for clear in self.tracker.due(self.local_time(now)):
+                out += self._clear(now, clear)
         return out
 
     def _observe(
@@ -219,6 +328,17 @@ class HanClient(Device):
     ) -> list[HanFrame]:
         if not self.behaviour.checks_issuer_event_id:
             issuer = None
+        implausible = self._plausible(self.local_time(now), value)
+        if implausible is not None:
+            self.refused.append((now, meter, implausible))
+            self.note(now, f"tenancy value from {meter} refused: {implausible}")
+            return []
+        with self.store.transaction():
+            return self._observe_in_transaction(now, meter, value, control, issuer)
+
+    def _observe_in_transaction(
+        self, now: int, meter: str, value: int, control: int, issuer: int | None
+    ) -> list[HanFrame]:
         result = self.tracker.observe(self.local_time(now), meter, value, control, issuer)
         if result.outcome == "pending":
             self.note(now, f"CoT {tu.iso(value)} from {meter} pending until its time")
@@ -268,11 +388,21 @@ class HanClient(Device):
         if meter is None:
             # Only the meters this device is bound to (by EUI-64) may tell it anything.
             self.note(now, f"ignored {decoded.name} from unbound {frame.src.name}")
+            if frame.cluster == reg.DEVICE_MANAGEMENT:
+                self.refused.append((now, frame.src.name, "not a bound meter"))
             return []
         if not decoded.header.server_to_client and decoded.name != "read_attributes_rsp":
             return super().handle(now, frame, decoded)
         if decoded.name == "read_attributes_rsp":
+            if frame.cluster == reg.DEVICE_MANAGEMENT:
+                reason = self._authentic(now, meter, frame, decoded.header.tsn)
+                if reason is not None:
+                    return self._refuse(now, frame, reason)
             return self._on_attributes(now, meter, frame.cluster, decoded.args["records"])
+        if decoded.name == "publish_change_of_tenancy":
+            reason = self._authentic(now, meter, frame, decoded.header.tsn)
+            if reason is not None:
+                return self._refuse(now, frame, reason)
         handler = getattr(self, f"_on_{decoded.name}", None)
         if handler is None:
             return super().handle(now, frame, decoded)
@@ -525,6 +655,7 @@ class Ppmid(HanClient):
     """Prepayment Meter Interface Device (PPMIDTS v5.0): credit, debt, top-up history."""
 
     kind = DeviceKind.PPMID
+    aps_link_keys = True
     record_kinds = ("message", "top_up", "debt_log")
 
     def data_requests(self, now: int, link: MeterLink, *, full: bool) -> list[tuple[int, bytes]]:

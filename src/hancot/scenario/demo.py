@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from hancot import timeutil as tu
 from hancot.devices.client import ClientBehaviour, HanClient
+from hancot.devices.store import check_new_store_dir
 from hancot.errors import ScenarioError
 from hancot.han.log import FrameLog
 from hancot.han.occupancy import Occupancy, Occupant
@@ -51,6 +52,8 @@ class DemoOptions:
         for name, value in (("ihd", self.ihd), ("ppmid", self.ppmid)):
             if value not in ("reference", "legacy"):
                 raise ScenarioError(f"--{name} must be 'reference' or 'legacy', not {value!r}")
+        if self.store_dir is not None:
+            check_new_store_dir(self.store_dir)
 
 
 @dataclass
