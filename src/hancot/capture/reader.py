@@ -43,6 +43,16 @@ def read_capture_stream(
     return _decode(reader, network_key, link_keys)
 
 
+def decode_records(
+    reader: PcapReader, network_key: bytes | None, link_keys: LinkKeys = ()
+) -> Iterator[CaptureRecord]:
+    """Decode the records of an open :class:`PcapReader` (whose header the caller can inspect,
+    e.g. for the link type), with the same guarantees as :func:`read_capture`."""
+    if network_key is not None:
+        check_key(network_key)
+    return _decode(reader, network_key, link_keys)
+
+
 def _records(
     stream: BinaryIO, reader: PcapReader, network_key: bytes | None, link_keys: LinkKeys
 ) -> Iterator[CaptureRecord]:
