@@ -142,7 +142,7 @@ class Store:
         except sqlite3.Error as exc:
             self._db.close()
             raise StoreError(
-                f"cannot open device store {target}: {exc} (the file was left as it is)"
+                f"device store {target} is damaged or unreadable ({exc}); it was left as it is"
             ) from exc
         self._depth = 0
 
