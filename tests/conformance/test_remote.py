@@ -29,6 +29,7 @@ from hancot.conformance.remote import (
     Reason,
     RemoteDevice,
     RemoteDeviceError,
+    RemoteFactory,
     load_remote,
 )
 from hancot.devices.client import ClientBehaviour
@@ -157,11 +158,12 @@ def remote(
     devices: list[RemoteDevice], kind: DeviceKind, *options: str, timeout: float = 5.0
 ) -> tuple[Premises, RemoteDevice]:
     premises = build(kind, None)
-    # The device announces the NWK address the in-process model has, so frames compare equal.
-    nwk = premises.identities[kind].nwk
+    # The kit proposes the slot's identity (EUI-64, NWK address, link key); the example device
+    # adopts it, so its frames compare equal to the in-process model's.
     dut = RemoteDevice.spawn(
-        [*EXAMPLE, "--connect", "{address}", "--type", kind.lower(), "--nwk", str(nwk), *options],
+        [*EXAMPLE, "--connect", "{address}", "--type", kind.lower(), *options],
         timeout=timeout,
+        identity=premises.identities[kind],
     )
     devices.append(dut)
     seat(premises, dut)
@@ -174,9 +176,7 @@ def test_remote_reference_device_clears_exactly_like_in_process(
     devices: list[RemoteDevice], kind: DeviceKind
 ) -> None:
     premises, dut = remote(devices, kind)
-    assert dut.identity == DeviceIdentity(
-        kind.value, kind, EUI64[kind], premises.identities[kind].nwk
-    )
+    assert dut.identity == premises.identities[kind]
     assert (dut.profile, dut.spec_version) == (
         "reference",
         "IHDTS v5.0" if kind == DeviceKind.IHD else "PPMIDTS v5.0",
@@ -550,25 +550,35 @@ def read_answer(sock: socket.socket) -> dict[str, Any] | None:
     return answer
 
 
+def ask(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any]:
+    sock.sendall(wire(request))
+    answer = read_answer(sock)
+    assert answer is not None, f"no answer to {request}"
+    return answer
+
+
 def test_example_device_refuses_malformed_requests(listening_example: tuple[str, int]) -> None:
     with socket.create_connection(listening_example, timeout=NO_HANG) as sock:
-        # A request it does not know, and one without its time: refused, the link stays up.
-        sock.sendall(wire({"type": "reboot", "id": 1}))
-        assert read_answer(sock) == {
+        # Refused, and the link stays up: an unknown request, one without its time, one before
+        # hello, a second hello, a frame on another profile.
+        assert ask(sock, {"type": "reboot", "id": 1}) == {
             "type": "error",
             "id": 1,
             "message": "unknown request type 'reboot'",
         }
-        sock.sendall(wire({"type": "tick", "id": 2}))
-        answer = read_answer(sock)
-        assert answer is not None and answer["type"] == "error" and "'time'" in answer["message"]
+        answer = ask(sock, {"type": "tick", "id": 2})
+        assert answer["type"] == "error" and "'time'" in answer["message"]
+        answer = ask(sock, {"type": "tick", "id": 3, "time": START})
+        assert answer == {"type": "error", "id": 3, "message": "say hello first"}
+        answer = ask(sock, {"type": "hello", "id": 4, "protocol": 1})
+        assert answer["type"] == "hello" and answer["kind"] == "IHD" and answer["id"] == 4
+        answer = ask(sock, {"type": "hello", "id": 5, "protocol": 1})
+        assert answer["type"] == "error" and "hello twice" in answer["message"]
         frame = {**FRAME, "src": GOOD, "dst": ME, "profile": 0x0104}
-        sock.sendall(wire({"type": "frame", "id": 3, "time": START, "frame": frame}))
-        answer = read_answer(sock)
-        assert answer is not None and answer["type"] == "error" and "0x0104" in answer["message"]
-        sock.sendall(wire({"type": "hello", "id": 4, "protocol": 1}))
-        answer = read_answer(sock)
-        assert answer is not None and answer["type"] == "hello" and answer["kind"] == "IHD"
+        answer = ask(sock, {"type": "frame", "id": 6, "time": START, "frame": frame})
+        assert answer["type"] == "error" and "0x0104" in answer["message"]
+        answer = ask(sock, {"type": "tick", "id": 7, "time": START})
+        assert answer == {"type": "frames", "id": 7, "frames": []}
         # Bytes that are not JSON: refused, then the device hangs up (it cannot resynchronise).
         sock.sendall(b"\x00\x00\x00\x04{{{{")
         answer = read_answer(sock)
@@ -577,12 +587,27 @@ def test_example_device_refuses_malformed_requests(listening_example: tuple[str,
         assert read_answer(sock) is None
 
 
-def test_tcp_spec_reaches_a_listening_example_device(listening_example: tuple[str, int]) -> None:
+def test_tcp_factory_gets_a_factory_new_device_per_session(
+    listening_example: tuple[str, int],
+) -> None:
     host, port = listening_example
-    with load_remote(f"tcp:{host}:{port}", timeout=2.0) as dut:
-        assert dut.identity.eui64 == EUI64[DeviceKind.IHD]
-        assert dut.tick(START) == []
-        assert dut.observe(START).records == ()
+    factory = RemoteFactory(f"tcp:{host}:{port}", timeout=2.0)
+    assert "IHDTS v5.0" in factory.describe()
+    assert (factory.kind, factory.policy) == (DeviceKind.IHD, "extended")
+    # One session through a CoT: the device holds data; the next session is a new device.
+    premises = build(DeviceKind.IHD, None)
+    slot = premises.identities[DeviceKind.IHD]
+    try:
+        with factory(slot) as dut:
+            assert dut.identity == slot
+            seat(premises, dut)
+            premises.han.schedule(START, lambda now: commission(premises, dut))
+            premises.han.run_until(START + 2 * HOUR)
+            assert dut.observe(premises.han.now).count(("day",)) > 0
+    finally:
+        premises.close()
+    with factory(slot) as fresh:
+        assert fresh.observe(START).records == ()
 
 
 # -- device specifications and launching ---------------------------------------------------------
@@ -642,6 +667,32 @@ def _signal_zero(pid: int) -> None:
     import os
 
     os.kill(pid, 0)  # raises ProcessLookupError once the process is gone (and reaped)
+
+
+def test_a_device_with_a_fixed_eui64_answers_with_its_own(devices: list[RemoteDevice]) -> None:
+    proposed = DeviceIdentity("IHD", DeviceKind.IHD, EUI64[DeviceKind.IHD], 0x1111, bytes(16))
+    dut = RemoteDevice.spawn(
+        [*EXAMPLE, "--eui64", "00:11:22:33:44:55:66:77"], timeout=2.0, identity=proposed
+    )
+    devices.append(dut)
+    assert dut.identity == DeviceIdentity("IHD", DeviceKind.IHD, 0x0011223344556677, 0x1111)
+
+
+def test_exec_factory_starts_a_process_per_session() -> None:
+    factory = RemoteFactory(f"exec:{sys.executable} -m hancot.conformance.example_device "
+                            "--profile legacy --type ppmid", timeout=2.0)  # fmt: skip
+    assert "PPMIDTS v4.2" in factory.describe() and "legacy" in factory.description
+    assert factory.kind == DeviceKind.PPMID
+    slot = DeviceIdentity("PPMID", DeviceKind.PPMID, EUI64[DeviceKind.PPMID], 0x2345, bytes(16))
+    first, second = factory(slot), factory(slot)
+    try:
+        assert first.identity == second.identity == slot
+        assert first.process is not None and second.process is not None
+        assert first.process.pid != second.process.pid
+    finally:
+        first.close()
+        second.close()
+    assert first.process.poll() is not None and second.process.poll() is not None
 
 
 def test_exec_spec_passes_the_address_in_the_environment(devices: list[RemoteDevice]) -> None:

@@ -113,23 +113,72 @@ def _kit_variant(profile: str) -> ClientBehaviour:
 
 
 class ExampleDevice:
-    """Serves one :class:`HanClient` on a connected socket."""
+    """One factory-new IHD/PPMID served on one connected socket.
+
+    The :class:`HanClient` is built when the kit says ``hello``: with the EUI-64 and NWK address
+    the kit proposes, unless the command line fixed them (as a real radio's EUI-64 is fixed).
+    """
 
     def __init__(
         self,
-        client: HanClient,
+        args: argparse.Namespace,
         *,
-        spec: str,
         misbehave: str | None = None,
         after: int = 1,
     ) -> None:
-        self.client = client
-        self.spec = spec
+        self.args = args
+        self.kind = DeviceKind.IHD if args.type == "ihd" else DeviceKind.PPMID
+        self.behaviour = behaviour_for(args.profile, args.set or ())
+        versions = LEGACY_SPEC_VERSION if args.profile == "legacy" else SPEC_VERSION
+        self.spec = args.spec or versions[self.kind]
+        self._client: HanClient | None = None
         self.misbehave = misbehave
         self.after = after
         #: Who the device knows by address (EUI-64, NWK): its bound meters and anyone heard from.
         self.known: dict[tuple[int, int], DeviceIdentity] = {}
         self.answered = 0
+
+    @property
+    def client(self) -> HanClient:
+        if self._client is None:
+            raise _protocol("say hello first")
+        return self._client
+
+    def _hello(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self._client is not None:
+            raise _protocol("hello twice on one connection (each connection is one device)")
+        args = self.args
+        eui64, nwk = EUI64[self.kind], DEFAULT_NWK[self.kind]
+        if "eui64" in request:
+            eui64 = parse_eui64(request["eui64"])
+        if isinstance(request.get("nwk"), int) and 0 < request["nwk"] < 0xFFF8:
+            nwk = request["nwk"]
+        eui64 = args.eui64 if args.eui64 is not None else eui64
+        nwk = args.nwk if args.nwk is not None else nwk
+        # The link key the kit's trust centre holds for this slot; hancot's model does no APS
+        # security of its own, so it only echoes it.
+        link_key = request.get("link_key") if args.eui64 is None else None
+        identity = DeviceIdentity(self.kind.value, self.kind, eui64, nwk)
+        cls = Ihd if self.kind == DeviceKind.IHD else Ppmid
+        self._client = cls(identity, behaviour=self.behaviour)
+        answer = {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "kind": self.kind.value,
+            "eui64": eui64_text(eui64),
+            "nwk": nwk,
+            "profile": self.behaviour.profile,
+            "spec": self.spec,
+            "policy": self.behaviour.policy,
+            "model": f"hancot example {self.kind.value}",
+        }
+        if isinstance(link_key, str):
+            answer["link_key"] = link_key
+        return answer
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.store.close()
 
     # -- requests -------------------------------------------------------------------------------
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -140,19 +189,11 @@ class ExampleDevice:
             raise _protocol(f"unknown request type {kind!r:.30}")
         if kind not in ("hello", "bye") and (not isinstance(now, int) or isinstance(now, bool)):
             raise _protocol(f"{kind} needs an integer 'time'")
-        client = self.client
         if kind == "hello":
-            me = client.identity
-            return {
-                "type": "hello",
-                "protocol": PROTOCOL_VERSION,
-                "kind": me.kind.value,
-                "eui64": eui64_text(me.eui64),
-                "nwk": me.nwk,
-                "profile": client.behaviour.profile,
-                "spec": self.spec,
-                "model": f"hancot example {me.kind.value}",
-            }
+            return self._hello(request)
+        if kind == "bye":
+            return {"type": "ok"}
+        client = self.client
         if kind == "join":
             peers = {}
             for peer in request.get("peers") or []:
@@ -194,7 +235,7 @@ class ExampleDevice:
             return self._frames(client.power_on(now))
         if kind == "observe":
             return {"type": "observation", **observation_to_wire(observe_client(client, now))}
-        return {"type": "ok"}  # bye
+        raise AssertionError(kind)  # every name in REQUESTS is handled above
 
     def _frames(self, frames: list[HanFrame]) -> dict[str, Any]:
         return {"type": "frames", "frames": [frame_to_wire(f) for f in frames]}
@@ -246,16 +287,6 @@ def _protocol(message: str) -> RemoteDeviceError:
     return RemoteDeviceError(Reason.PROTOCOL, message)
 
 
-def build_client(args: argparse.Namespace) -> HanClient:
-    kind = DeviceKind.IHD if args.type == "ihd" else DeviceKind.PPMID
-    eui64 = args.eui64 if args.eui64 is not None else EUI64[kind]
-    nwk = args.nwk if args.nwk is not None else DEFAULT_NWK[kind]
-    identity = DeviceIdentity(kind.value, kind, eui64, nwk)
-    behaviour = behaviour_for(args.profile, args.set or ())
-    cls = Ihd if kind == DeviceKind.IHD else Ppmid
-    return cls(identity, behaviour=behaviour)
-
-
 def _host_port(text: str) -> tuple[str, int]:
     if text.startswith("tcp:"):
         text = text[4:]
@@ -300,8 +331,12 @@ def parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="FIELD=VALUE",
         help="change one ClientBehaviour field, e.g. clears_messages=false (repeatable)",
     )  # fmt: skip
-    p.add_argument("--eui64", type=_eui64, help="EUI-64 (default: the premises' IHD/PPMID one)")
-    p.add_argument("--nwk", type=_number, help="NWK short address to announce")
+    p.add_argument("--once", action="store_true", help="with --listen: serve one connection")
+    p.add_argument(
+        "--eui64", type=_eui64,
+        help="fixed EUI-64 (default: the one the kit proposes, else the premises' IHD/PPMID one)",
+    )  # fmt: skip
+    p.add_argument("--nwk", type=_number, help="fixed NWK short address (default: as --eui64)")
     p.add_argument("--spec", help="specification version to announce (default from the profile)")
     p.add_argument("--misbehave", choices=MISBEHAVIOURS, help="for testing the kit")
     p.add_argument(
@@ -313,36 +348,41 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    client = build_client(args)
-    spec = (
-        args.spec
-        or (LEGACY_SPEC_VERSION if args.profile == "legacy" else SPEC_VERSION)[client.kind]
-    )
-    device = ExampleDevice(client, spec=spec, misbehave=args.misbehave, after=args.after)
+    behaviour_for(args.profile, args.set or ())  # refuse a bad profile before any connection
+
+    def serve(sock: socket.socket) -> int:
+        device = ExampleDevice(args, misbehave=args.misbehave, after=args.after)
+        with sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                return device.serve(sock)
+            finally:
+                device.close()
+
     if args.listen is not None:
+        # Each connection is a factory-new device; serve them one after another until killed
+        # (or one only, with --once).
         with socket.create_server(args.listen) as listener:
             host, port = listener.getsockname()[:2]
             print(f"listening on tcp:{host}:{port}", flush=True)
-            sock, _ = listener.accept()
-    else:
-        address = args.connect
-        if address is None:
-            env = os.environ.get(ADDRESS_ENV)
-            if not env:
-                print(f"give --connect, --listen or set {ADDRESS_ENV}", file=sys.stderr)
-                return 2
-            address = _host_port(env)
-        try:
-            sock = socket.create_connection(address, timeout=10)
-        except OSError as exc:
-            print(f"cannot connect to {address[0]}:{address[1]}: {exc}", file=sys.stderr)
+            while True:
+                sock, _ = listener.accept()
+                status = serve(sock)
+                if args.once:
+                    return status
+    address = args.connect
+    if address is None:
+        env = os.environ.get(ADDRESS_ENV)
+        if not env:
+            print(f"give --connect, --listen or set {ADDRESS_ENV}", file=sys.stderr)
             return 2
-    with sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            return device.serve(sock)
-        finally:
-            client.store.close()
+        address = _host_port(env)
+    try:
+        sock = socket.create_connection(address, timeout=10)
+    except OSError as exc:
+        print(f"cannot connect to {address[0]}:{address[1]}: {exc}", file=sys.stderr)
+        return 2
+    return serve(sock)
 
 
 if __name__ == "__main__":

@@ -348,9 +348,15 @@ class RemoteDevice:
 
     Construct it with :meth:`connect` (a device already listening), :meth:`spawn` (start the
     device command, which connects back) or :func:`load_remote` (a specification string).  The
-    constructor performs the ``hello`` exchange and takes the device's identity from it; the
-    device's HAN name is its kind (``IHD``/``PPMID``) unless ``name`` is given, so it takes the
-    place of the simulated device of that kind in a premises.
+    constructor performs the ``hello`` exchange.  ``identity``, when given, is the identity the
+    kit proposes (the EUI-64, NWK address and link key of the premises slot the device takes); a
+    device that can adopt it does, one that cannot (a real radio with its own EUI-64) answers
+    with its own, and the kit decides.  :attr:`identity` is always what the device announced; its
+    HAN name is the proposed identity's name, else ``name``, else the device's kind
+    (``IHD``/``PPMID``), so it takes the place of the simulated device of that kind.
+
+    Each connection is one factory-new device: a kit that wants a fresh device per scenario
+    opens a new connection (see :class:`RemoteFactory`).
     """
 
     def __init__(
@@ -358,6 +364,7 @@ class RemoteDevice:
         sock: socket.socket,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        identity: DeviceIdentity | None = None,
         name: str | None = None,
         process: subprocess.Popen[bytes] | None = None,
         output: IO[bytes] | None = None,
@@ -380,7 +387,12 @@ class RemoteDevice:
         self._events = 0
         self._finalizer = weakref.finalize(self, _stop_process, process, sock)
         try:
-            hello = self._request({"type": "hello", "protocol": PROTOCOL_VERSION}, "hello")
+            request: dict[str, Any] = {"type": "hello", "protocol": PROTOCOL_VERSION}
+            if identity is not None:
+                request.update(eui64=eui64_text(identity.eui64), nwk=identity.nwk)
+                if identity.link_key is not None:
+                    request["link_key"] = identity.link_key.hex().upper()
+            hello = self._request(request, "hello")
             self.protocol = _field(hello, "protocol", int)
             if self.protocol != PROTOCOL_VERSION:
                 raise RemoteDeviceError(
@@ -394,7 +406,7 @@ class RemoteDevice:
                 )
             link_key = hello.get("link_key")
             self.identity = DeviceIdentity(
-                name or kind_text,
+                identity.name if identity is not None else name or kind_text,
                 DeviceKind(kind_text),
                 parse_eui64(hello.get("eui64")),
                 _int_field(hello, "nwk", range(0x0001, 0xFFF8)),
@@ -405,6 +417,8 @@ class RemoteDevice:
             self.profile = str(hello.get("profile", ""))
             self.spec_version = str(hello.get("spec", ""))
             self.model = str(hello.get("model", ""))
+            #: The clear policy the device declares (``extended`` or ``sec-minimum``), if any.
+            self.policy = str(hello.get("policy", ""))
         except RemoteDeviceError:
             self.close()
             raise
@@ -413,7 +427,12 @@ class RemoteDevice:
     # -- construction -----------------------------------------------------------------------
     @classmethod
     def connect(
-        cls, address: str, *, timeout: float = DEFAULT_TIMEOUT, name: str | None = None
+        cls,
+        address: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        identity: DeviceIdentity | None = None,
+        name: str | None = None,
     ) -> RemoteDevice:
         """Connect to a device listening at ``tcp:HOST:PORT`` or ``unix:PATH``."""
         family, target = _parse_address(address)
@@ -428,7 +447,7 @@ class RemoteDevice:
             ) from None
         if family != _unix_family():
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(sock, timeout=timeout, name=name, origin=address)
+        return cls(sock, timeout=timeout, identity=identity, name=name, origin=address)
 
     @classmethod
     def spawn(
@@ -437,6 +456,7 @@ class RemoteDevice:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        identity: DeviceIdentity | None = None,
         name: str | None = None,
         env: dict[str, str] | None = None,
     ) -> RemoteDevice:
@@ -476,7 +496,7 @@ class RemoteDevice:
             listener.close()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(
-            sock, timeout=timeout, name=name, process=process, output=output,
+            sock, timeout=timeout, identity=identity, name=name, process=process, output=output,
             origin=f"exec:{shlex.join(argv)}",
         )  # fmt: skip
 
@@ -726,13 +746,17 @@ def _parse_address(address: str) -> tuple[int, Any]:
     )
 
 
-def load_remote(spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> RemoteDevice:
+def load_remote(
+    spec: str, *, timeout: float = DEFAULT_TIMEOUT, identity: DeviceIdentity | None = None
+) -> RemoteDevice:
     """The remote device a ``--device`` specification names.
 
     - ``tcp:HOST:PORT``: a device (or bridge) already listening there, e.g. ``tcp:127.0.0.1:7000``;
     - ``unix:PATH``: a device listening on a Unix socket;
     - ``exec:COMMAND ARGS...``: start the command (split as a POSIX shell would, no shell run)
       and let it connect back; see :meth:`RemoteDevice.spawn`.
+
+    ``identity`` is the identity the kit proposes (see :class:`RemoteDevice`).
     """
     scheme, _, rest = spec.partition(":")
     if scheme == "exec":
@@ -740,11 +764,40 @@ def load_remote(spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> RemoteDevice:
             command = shlex.split(rest)
         except ValueError as exc:
             raise RemoteDeviceError(Reason.SPEC, f"cannot split {rest!r}: {exc}") from None
-        return RemoteDevice.spawn(command, timeout=timeout)
+        return RemoteDevice.spawn(command, timeout=timeout, identity=identity)
     if scheme in ("tcp", "unix"):
-        return RemoteDevice.connect(spec, timeout=timeout)
+        return RemoteDevice.connect(spec, timeout=timeout, identity=identity)
     raise RemoteDeviceError(
         Reason.SPEC,
         f"{spec!r} names no device: use tcp:HOST:PORT, unix:PATH or exec:COMMAND "
         f"(e.g. exec:{sys.executable} -m hancot.conformance.example_device)",
     )
+
+
+class RemoteFactory:
+    """A fresh remote device per scenario: ``factory(identity) -> RemoteDevice``.
+
+    Every call opens a new session with the device a specification names (a new process for
+    ``exec:``, a new connection for ``tcp:``/``unix:``), proposing ``identity``; the kit closes
+    it at the end of the scenario.  :meth:`describe` asks the device once what it is, and sets
+    :attr:`kind` and :attr:`policy`, which the kit reads to know what it is testing.
+    """
+
+    def __init__(self, spec: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.spec = spec
+        self.timeout = timeout
+        self.kind: DeviceKind | None = None
+        self.policy: str | None = None
+        self.description = ""
+
+    def __call__(self, identity: DeviceIdentity) -> RemoteDevice:
+        return load_remote(self.spec, timeout=self.timeout, identity=identity)
+
+    def describe(self) -> str:
+        """One session to learn the device's kind, profile, specification and policy."""
+        with load_remote(self.spec, timeout=self.timeout) as device:
+            self.kind = device.kind
+            self.policy = device.policy or None
+            parts = [device.model or device.kind.value, device.spec_version, device.profile]
+            self.description = ", ".join(p for p in parts if p) + f" ({self.spec})"
+        return self.description
