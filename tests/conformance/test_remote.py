@@ -255,6 +255,8 @@ def test_silent_device_error_says_how_long_and_what_it_was_asked(
     with pytest.raises(RemoteDeviceError, match="no complete answer in time") as caught:
         commission(premises, dut)
     assert caught.value.reason == Reason.TIMEOUT
+    asked = f"[join request #2 at virtual time {START} ({tu.iso(START)}); limit 1 s]"
+    assert asked in str(caught.value)
 
 
 # -- malformed and protocol-breaking answers, from a scripted peer on a real socket ------------

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import IO, Any, overload
 
+from hancot import timeutil as tu
 from hancot.conformance.dut import HeldRecord, Observation
 from hancot.errors import HancotError
 from hancot.han.frame import SE_PROFILE, DeviceIdentity, DeviceKind, HanFrame
@@ -634,8 +635,17 @@ class RemoteDevice:
                     f"not {answer['type'][:30]!r}",
                 )
         except RemoteDeviceError as exc:
-            raise self._fail(self._with_output(exc)) from None
+            raise self._fail(self._with_output(self._in_context(exc, message))) from None
         return answer
+
+    def _in_context(self, exc: RemoteDeviceError, message: dict[str, Any]) -> RemoteDeviceError:
+        """The error, saying which request it broke (and the time limit when it timed out)."""
+        asked = f"{message['type']} request #{self._next_id}"
+        if "time" in message:
+            asked += f" at virtual time {message['time']} ({tu.iso(message['time'])})"
+        if exc.reason == Reason.TIMEOUT:
+            asked += f"; limit {self.timeout:g} s"
+        return RemoteDeviceError(exc.reason, f"{exc.detail} [{asked}]")
 
     def _with_output(self, exc: RemoteDeviceError) -> RemoteDeviceError:
         if self.process is None or exc.reason not in (Reason.DROPPED, Reason.TIMEOUT):
