@@ -83,3 +83,51 @@ def observe_client(client: HanClient, now: int) -> Observation:
         for record in held
     )
     return Observation(records, client.screen(now), tuple(client.status_lines()))
+
+
+class ReferenceDut:
+    """One of hancot's own IHD/PPMID models (reference, legacy or a faulty variant) seen through
+    the :class:`DeviceUnderTest` interface; it also shows a maker the minimum to implement."""
+
+    def __init__(self, client: HanClient) -> None:
+        self.client = client
+
+    @property
+    def identity(self) -> DeviceIdentity:
+        return self.client.identity
+
+    @property
+    def powered(self) -> bool:
+        return self.client.powered
+
+    @property
+    def name(self) -> str:
+        return self.client.name
+
+    @property
+    def kind(self) -> DeviceKind:
+        return self.client.kind
+
+    def join(self, now: int, peers: dict[DeviceKind, DeviceIdentity]) -> list[HanFrame]:
+        return self.client.join(now, peers)
+
+    def receive(self, now: int, frame: HanFrame) -> list[HanFrame]:
+        return self.client.receive(now, frame)
+
+    def tick(self, now: int) -> list[HanFrame]:
+        return self.client.tick(now)
+
+    def next_wakeup(self, now: int) -> int | None:
+        return self.client.next_wakeup(now)
+
+    def power_off(self, now: int) -> None:
+        self.client.power_off(now)
+
+    def power_on(self, now: int) -> list[HanFrame]:
+        return self.client.power_on(now)
+
+    def observe(self, now: int) -> Observation:
+        return observe_client(self.client, now)
+
+    def close(self) -> None:
+        self.client.store.close()
