@@ -138,6 +138,11 @@ def _decode_into(
     rec.nwk_seq, rec.radius = nwk_header.seq, nwk_header.radius
     rec.nwk_secured = nwk_header.security
     rec.src_eui64 = nwk_header.src_ieee
+    if not nwk_header.security and network_key is not None:
+        # Smart Energy secures every NWK frame with the network key (SE 1.4 5.4.3); a clear one
+        # where a key is in use is forged, or its security bit was altered (nothing else would
+        # catch that: the MIC is then never checked).
+        rec.add_note("NWK frame not secured although a network key is in use: forged or altered")
     if nwk_header.security:
         aux, _ = AuxHeader.decode(mac.payload[pos:])
         rec.nwk_frame_counter = aux.frame_counter

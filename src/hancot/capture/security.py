@@ -53,7 +53,8 @@ class AuxHeader:
     ``level`` is the security level as sent: Zigbee transmits 0 and the receiver substitutes its
     configured level (4.3.1.1 step 7, 4.3.1.2 step 1).  ``source`` (an EUI-64) is present when the
     extended nonce bit is set (4.5.1.3); ``key_seq`` when the key identifier is the network key
-    (4.5.1.4).
+    (4.5.1.4).  ``reserved`` keeps bits 6-7 of the security control as received: they are part
+    of the authenticated data, so a frame whose reserved bits were altered must fail its MIC.
     """
 
     key_id: KeyId
@@ -61,11 +62,12 @@ class AuxHeader:
     source: int | None = None
     key_seq: int | None = None
     level: int = 0
+    reserved: int = 0
 
     def control(self, level: int | None = None) -> int:
         """The security control octet, with ``level`` substituted when given (4.5.1.1)."""
         lvl = self.level if level is None else level
-        ctrl = (lvl & _LEVEL_MASK) | (int(self.key_id) << _KEY_ID_SHIFT)
+        ctrl = (lvl & _LEVEL_MASK) | (int(self.key_id) << _KEY_ID_SHIFT) | (self.reserved & 0xC0)
         return ctrl | (_EXT_NONCE if self.source is not None else 0)
 
     def encode(self, level: int | None = None) -> bytes:
@@ -105,6 +107,7 @@ class AuxHeader:
             source=source,
             key_seq=key_seq,
             level=ctrl & _LEVEL_MASK,
+            reserved=ctrl & 0xC0,
         )
         return header, pos
 
