@@ -144,6 +144,8 @@ class HanClient(Device):
         self.outstanding: dict[str, dict[int, int]] = {}
         #: Tenancy frames refused as unauthenticated: (time, source name, reason).
         self.refused: list[tuple[int, str, str]] = []
+        #: meter -> when a tenancy frame with its address was last refused (a forger is about).
+        self.suspect: dict[str, int] = {}
         self._restore_bindings()
 
     # -- binding --------------------------------------------------------------------------------
@@ -286,18 +288,24 @@ class HanClient(Device):
         if not self.behaviour.authenticates_tenancy:
             return None
         link = self.meters[meter]
+        sent = self.outstanding.get(meter, {}).pop(tsn, None)
+        if now - self.suspect.get(meter, now - RESPONSE_WINDOW - 1) <= RESPONSE_WINDOW:
+            # Someone sent forged answers in this meter's name a moment ago, e.g. guessing the
+            # 8-bit sequence number: an answer that happens to match is not trusted either; the
+            # next poll asks again.
+            return "forged tenancy frames in this meter's name were just refused"
         if self._aps(link) and not (
             frame.aps_secured and frame.src.link_key == link.identity.link_key
         ):
             return "not APS-secured with the meter's link key"
-        sent = self.outstanding.get(meter, {}).pop(tsn, None)
         if sent is None:
             return f"answers no outstanding request (sequence number {tsn})"
         if now - sent > RESPONSE_WINDOW:
             return f"answers a request {now - sent} s old"
         return None
 
-    def _refuse(self, now: int, frame: HanFrame, reason: str) -> list[HanFrame]:
+    def _refuse(self, now: int, meter: str, frame: HanFrame, reason: str) -> list[HanFrame]:
+        self.suspect[meter] = now
         self.refused.append((now, frame.src.name, reason))
         self.note(now, f"tenancy frame from {frame.src.name} refused: {reason}")
         return []
@@ -397,12 +405,12 @@ class HanClient(Device):
             if frame.cluster == reg.DEVICE_MANAGEMENT:
                 reason = self._authentic(now, meter, frame, decoded.header.tsn)
                 if reason is not None:
-                    return self._refuse(now, frame, reason)
+                    return self._refuse(now, meter, frame, reason)
             return self._on_attributes(now, meter, frame.cluster, decoded.args["records"])
         if decoded.name == "publish_change_of_tenancy":
             reason = self._authentic(now, meter, frame, decoded.header.tsn)
             if reason is not None:
-                return self._refuse(now, frame, reason)
+                return self._refuse(now, meter, frame, reason)
         handler = getattr(self, f"_on_{decoded.name}", None)
         if handler is None:
             return super().handle(now, frame, decoded)
