@@ -228,7 +228,7 @@ def test_misbehaving_device_gives_a_typed_error_not_a_hang(
     devices: list[RemoteDevice], mode: str, after: int, reason: Reason
 ) -> None:
     premises, dut = remote(
-        devices, DeviceKind.IHD, "--misbehave", mode, "--after", str(after), timeout=1.0
+        devices, DeviceKind.IHD, "--misbehave", mode, "--after", str(after), timeout=2.0
     )
     began = time.monotonic()
     with pytest.raises(RemoteDeviceError) as caught:
