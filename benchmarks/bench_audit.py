@@ -102,7 +102,9 @@ def main() -> int:
             startup = best_of(args.runs, lambda: tshark_pass(tshark, one, options))
             rows += [("tshark -T fields (decrypt + dissect)", frames, theirs)]
             rows += [("tshark on a 1-frame capture (start-up)", 1, startup)]
-    print(f"capture: {args.days} simulated days, {frames} frames, NWK + APS security, link type 195")
+    print(
+        f"capture: {args.days} simulated days, {frames} frames, NWK + APS security, link type 195"
+    )
     print(f"{'pass':<40} {'frames':>7} {'seconds':>8} {'frames/s':>10}")
     for name, count, seconds in rows:
         print(f"{name:<40} {count:>7} {seconds:>8.3f} {count / seconds:>10,.0f}")
