@@ -237,6 +237,8 @@ def test_misbehaving_device_gives_a_typed_error_not_a_hang(
     assert caught.value.reason == reason
     assert isinstance(caught.value, HancotError)
     assert reason.value in str(caught.value)
+    if mode == "drop":  # a spawned device's exit status is part of the story
+        assert "the device process exited with status 3" in str(caught.value)
     # Broken for good: every later call fails at once with the same error, no further waiting.
     began = time.monotonic()
     for call in (lambda: dut.tick(END), lambda: dut.observe(END), lambda: dut.next_wakeup(END)):

@@ -651,6 +651,10 @@ class RemoteDevice:
         if self.process is None or exc.reason not in (Reason.DROPPED, Reason.TIMEOUT):
             return exc
         code = self.process.poll()
+        if code is None and exc.reason == Reason.DROPPED:
+            # A device that hung up is usually exiting: give it a moment to say with what status.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(timeout=0.5)
         status = "" if code is None else f"; the device process exited with status {code}"
         tail = self.output_tail(400)
         said = f"; its last output: {tail!r}" if tail else ""
