@@ -24,6 +24,8 @@ from hancot.errors import HancotError
 from hancot.han.frame import DeviceIdentity, DeviceKind
 
 DutFactory = Callable[[DeviceIdentity], DeviceUnderTest]
+#: ``--device`` prefixes of the out-of-process adapter (:mod:`hancot.conformance.remote`).
+REMOTE_SCHEMES = ("tcp", "unix", "exec")
 
 
 class DeviceLoadError(HancotError):
@@ -139,6 +141,8 @@ def load_subject(spec: str, *, kind: str | None = None, policy: str | None = Non
         if policy is not None and not subject.is_meter:
             subject = Subject(**{**subject.__dict__, "policy": policy})
         return subject
+    if spec.split(":", 1)[0] in REMOTE_SCHEMES:
+        return _remote_subject(spec, kind=kind, policy=policy)
     if ":" not in spec:
         raise DeviceLoadError(
             f"unknown device {spec!r}: give a built-in name (hancot conform --list-devices) "
@@ -174,3 +178,22 @@ def load_subject(spec: str, *, kind: str | None = None, policy: str | None = Non
         factory,
         policy=claimed,
     )
+
+
+def _remote_subject(spec: str, *, kind: str | None, policy: str | None) -> Subject:
+    """A device behind the socket adapter; one session first asks it what it is."""
+    from hancot.conformance.remote import RemoteFactory
+
+    factory = RemoteFactory(spec)
+    description = factory.describe()
+    declared = kind or (factory.kind.value if factory.kind is not None else "IHD")
+    try:
+        device_kind = DeviceKind(declared.upper())
+    except ValueError:
+        raise DeviceLoadError(f"device type {declared!r} must be IHD or PPMID") from None
+    if device_kind not in (DeviceKind.IHD, DeviceKind.PPMID):
+        raise DeviceLoadError(f"remote device says it is a {declared}; the kit tests IHD/PPMID")
+    claimed = policy or factory.policy or "extended"
+    if claimed not in ("extended", "sec-minimum"):
+        raise DeviceLoadError(f"policy {claimed!r} must be extended or sec-minimum")
+    return Subject(spec, device_kind, description, factory, policy=claimed)

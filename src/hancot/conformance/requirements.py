@@ -177,8 +177,8 @@ _CLIENT_ROWS: tuple[tuple[int, tuple[str, ...], str, str, tuple[Source, ...], bo
      True, ""),
     (22, CLIENT_TYPES, "Keeps working with a GPF without tenancy attributes",
      "With a GPF that has no tenancy attributes (answers NOT_FOUND to Get Change of Tenancy, "
-     "UNSUPPORTED_ATTRIBUTE to 0x0200), the device still works, and a CoT from the ESME "
-     "still clears both fuels.",
+     "UNSUPPORTED_ATTRIBUTE to 0x0200), the device still reads and shows the GPF's data "
+     "(that a CoT from the ESME then clears both fuels is COT-xxx-017).",
      _src(("ZSE-DM", "a server with nothing to publish answers NOT_FOUND"), _D7_ONE_FUEL),
      False, ""),
     (23, CLIENT_TYPES, "Says so when the GPF lacks tenancy attributes",
