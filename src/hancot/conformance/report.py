@@ -173,7 +173,7 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3
 text-align:left;vertical-align:top}th{background:#f3f3f3}
 .pass{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fef7e0}
 .not-applicable{background:#f1f3f4;color:#555}
-.v{font-weight:bold;white-space:nowrap}
+.v{font-weight:bold;white-space:nowrap}.id{white-space:nowrap;font-family:monospace}
 pre{background:#f8f8f8;border:1px solid #e0e0e0;padding:.5em;overflow-x:auto;font-size:.85em;
 white-space:pre-wrap}
 details{margin:.3em 0}summary{cursor:pointer}
@@ -189,7 +189,7 @@ def to_html(report: ConformanceReport) -> str:
     for result in report.results:
         req = result.requirement
         rows.append(
-            f'<tr class="{e(result.verdict)}" id="{e(req.id)}"><td>{e(req.id)}</td>'
+            f'<tr class="{e(result.verdict)}" id="{e(req.id)}"><td class="id">{e(req.id)}</td>'
             f"<td>{e(req.title)}</td>"
             f'<td class="v">{e(_MARK[result.verdict])}</td><td>{e(result.reason)}</td></tr>'
         )
