@@ -426,7 +426,13 @@ class HanClient(Device):
         self, now: int, meter: str, cluster: int, records: list[Any]
     ) -> list[HanFrame]:
         link = self.meters[meter]
-        values = {r.attr_id: r.value for r in records if r.status == Status.SUCCESS}
+        # Every attribute a client reads is numeric; a value of another ZCL type (a malformed or
+        # hostile response) is ignored rather than trusted (found by scripts/fuzz.py).
+        values = {
+            r.attr_id: r.value
+            for r in records
+            if r.status == Status.SUCCESS and isinstance(r.value, int)
+        }
         if cluster == reg.DEVICE_MANAGEMENT:
             statuses = {r.attr_id: r.status for r in records}
             if 0x0200 in statuses:

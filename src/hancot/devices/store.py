@@ -159,6 +159,12 @@ class Store:
         loss test stops a device part-way through a statement)."""
         self._db.set_progress_handler(handler, instructions)
 
+    @property
+    def changes(self) -> int:
+        """Rows inserted, updated or deleted since the store was opened (a cheap "did anything
+        change" for the fuzzer: equal before and after means nothing was written)."""
+        return self._db.total_changes
+
     def execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Run raw SQL (for tests and tools that inspect a store); returns all rows."""
         return list(self._db.execute(sql, tuple(params)))
