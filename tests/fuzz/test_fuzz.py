@@ -120,3 +120,13 @@ def test_a_short_mutation_run_finds_nothing() -> None:
     assert result.frames == 4000 and result.decoded > 0 and result.rejected > 0
     assert result.gbcs > 0 and result.duis > 0
     assert result.failures == []
+
+
+@pytest.mark.parametrize("encoding", ["F-8", "no-such-encoding", "UTF-9"])
+def test_duis_with_an_unknown_xml_encoding_is_a_duis_error(encoding: str) -> None:
+    # Found by scripts/fuzz.py: the XML declaration's encoding reached Python's codec lookup.
+    text = (VECTORS / "duis" / "ECS12_3.2_SUCCESS_REQUEST_DUIS.XML").read_bytes()
+    start = text.index(b"encoding=") + len(b'encoding="')
+    mutated = text[:start] + encoding.encode() + text[text.index(b'"', start) :]
+    with pytest.raises(DuisError, match="encoding"):
+        duis.parse_duis(mutated)
