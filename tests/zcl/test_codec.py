@@ -200,3 +200,23 @@ def test_default_response_answers_with_the_request_sequence() -> None:
     assert reply == bytes.fromhex("18090b008b")
     assert ZclHeader(False, True, 9, 0x0B, True).to_bytes() == reply[:3]
     assert Messaging.cluster_id == 0x0703
+
+
+@pytest.mark.parametrize("text", ["Reset", "Top up £5", "Zählerstand ✓", ""])
+def test_display_message_text_length_counts_octets(text: str) -> None:
+    frame = encode_command(
+        reg.MESSAGING,
+        "display_message",
+        tsn=1,
+        message_id=1,
+        message_control=0,
+        start_time=0,
+        duration_in_minutes=0xFFFF,
+        message=text,
+        extended_message_control=0,
+    )
+    encoded = text.encode("utf-8")
+    assert frame[14] == len(encoded) and frame[15 : 15 + len(encoded)] == encoded
+    decoded = decode_frame(reg.MESSAGING, frame)
+    assert decoded.args["message"] == text
+    assert decoded.args["extended_message_control"] == 0

@@ -12,6 +12,8 @@ import zigpy.types as t
 from zigpy.zcl.clusters import smartenergy
 from zigpy.zcl.foundation import BaseAttributeDefs, BaseCommandDefs, ZCLCommandDef
 
+from hancot.zcl.types import CharacterString
+
 #: DurationInMinutes 0xFFFF: "until changed" (SE 1.4 D.5.2.3.1.1.4).
 DURATION_UNTIL_CHANGED = 0xFFFF
 #: StartTime 0x00000000: "now" (SE 1.4 D.5.2.3.1.1.3).
@@ -49,7 +51,7 @@ _DISPLAY_MESSAGE = {
     "message_control": MessageControl,
     "start_time": t.UTCTime,
     "duration_in_minutes": t.uint16_t,
-    "message": t.CharacterString,
+    "message": CharacterString,
     "extended_message_control?": ExtendedMessageControl,
 }
 
