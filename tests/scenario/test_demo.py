@@ -90,3 +90,15 @@ def test_cli_bad_arguments_give_one_clear_line(args: list[str], message: str) ->
     assert run.returncode == 2
     assert message in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_cli_output_cut_short_by_the_reader_is_not_an_error() -> None:
+    run = subprocess.run(
+        f"{sys.executable} -m hancot.cli.main demo --days 5 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.stdout.startswith("hancot demo")
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
