@@ -94,11 +94,14 @@ def test_cli_bad_arguments_give_one_clear_line(args: list[str], message: str) ->
 
 def test_cli_output_cut_short_by_the_reader_is_not_an_error() -> None:
     run = subprocess.run(
-        f"{sys.executable} -m hancot.cli.main demo --days 5 | head -1",
+        f"set -o pipefail; {sys.executable} -m hancot.cli.main demo --days 5 "
+        "--frame-log /dev/stdout | head -1",
         shell=True,
+        executable="/bin/bash",
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert run.stdout.startswith("hancot demo")
-    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+    assert run.stdout.startswith("2026-")
+    assert run.stderr == ""
+    assert run.returncode == 0

@@ -43,6 +43,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 store_dir=args.store,
             )
         )
+    except BrokenPipeError:
+        raise  # the reader of the frame log went away: ended quietly by main
     except OSError as exc:
         raise HancotError(f"cannot write {exc.filename}: {exc.strerror}") from exc
     finally:
