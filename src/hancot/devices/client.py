@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from hancot import timeutil as tu
 from hancot.devices.base import Device
+from hancot.devices.periods import history_periods
 from hancot.devices.store import Record, Store
 from hancot.devices.tenancy import Clear, TenancyTracker
 from hancot.han.frame import DeviceIdentity, DeviceKind, HanFrame
@@ -44,8 +45,6 @@ DEFAULT_POLL_INTERVAL = 1800
 #: Attributes per Read Attributes request, so every response fits one APS payload.
 ATTRIBUTES_PER_READ = 8
 
-INVALID_U24 = 0xFFFFFF
-INVALID_U32 = 0xFFFFFFFF
 #: A tenancy answer is accepted only this long after the request it answers (seconds).
 RESPONSE_WINDOW = 60
 #: Requests per meter remembered as outstanding; older ones are forgotten (sequence numbers wrap).
@@ -590,37 +589,16 @@ class Ihd(HanClient):
             self.store.set(f"summation:{fuel}", int(values[0x0000]))
         if 0x0400 in values:
             self.store.set(f"demand:{fuel}", int(values[0x0400]))
-        today = tu.day_start(local)
-        for days_ago in range(9):
-            value = values.get(mt.day_attribute(days_ago))
-            if value is not None and value != INVALID_U24:
-                start = today - days_ago * tu.DAY
+        for attr_id, period in history_periods(local).items():
+            value = values.get(attr_id)
+            if value is not None and value != period.invalid:
                 self.keep(
-                    "day",
-                    f"{fuel}:{start}",
-                    start,
-                    start + tu.DAY,
+                    period.kind,
+                    f"{fuel}:{period.start}",
+                    period.start,
+                    period.end,
                     {"fuel": fuel, "wh": int(value)},
                 )
-        week = tu.week_start(local)
-        for weeks_ago in mt.WEEKS:
-            value = values.get(mt.week_attribute(weeks_ago))
-            if value is not None and value != INVALID_U24:
-                start = week - weeks_ago * tu.WEEK
-                self.keep(
-                    "week",
-                    f"{fuel}:{start}",
-                    start,
-                    start + tu.WEEK,
-                    {"fuel": fuel, "wh": int(value)},
-                )
-        month = tu.month_start(local)
-        for months_ago in mt.MONTHS:
-            value = values.get(mt.month_attribute(months_ago))
-            if value is not None and value != INVALID_U32:
-                start = tu.add_months(month, -months_ago)
-                end = tu.add_months(start, 1)
-                self.keep("month", f"{fuel}:{start}", start, end, {"fuel": fuel, "wh": int(value)})
 
     def _on_get_profile_response(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
         args = decoded.args

@@ -15,17 +15,14 @@ from typing import Any
 
 from hancot import timeutil as tu
 from hancot.devices.base import Device
+from hancot.devices.periods import history_periods
 from hancot.devices.store import Store
 from hancot.errors import ZclError
 from hancot.han.frame import DeviceIdentity, HanFrame
 from hancot.zcl import registry as reg
-from hancot.zcl.clusters import metering as mt
 from hancot.zcl.codec import ZclFrame, encode_command, encode_reply
 from hancot.zcl.header import Status
 
-#: ZCL invalid ("non-value") of uint24 and uint32 (ZCL r8 2.6.2.8).
-INVALID_U24 = 0xFFFFFF
-INVALID_U32 = 0xFFFFFFFF
 #: Get Profile returns at most this many intervals per response, so a frame fits one APS payload.
 MAX_PROFILE_PERIODS = 24
 #: Get Profile Response status values (SE 1.4 D.3.2.3.1.1.2).
@@ -346,21 +343,9 @@ class Meter(Device):
             if last is None or last[0] < self.restricted_before(now):
                 return 0
             return int(last[1]) * 2  # Wh per half hour -> W
-        today = tu.day_start(self.local_time(now))
-        for days_ago in range(9):
-            if attr_id == mt.day_attribute(days_ago):
-                start = today - days_ago * tu.DAY
-                return self._period(now, start, start + tu.DAY, INVALID_U24)
-        this_week = tu.week_start(self.local_time(now))
-        for weeks_ago in mt.WEEKS:
-            if attr_id == mt.week_attribute(weeks_ago):
-                start = this_week - weeks_ago * tu.WEEK
-                return self._period(now, start, start + tu.WEEK, INVALID_U24)
-        this_month = tu.month_start(self.local_time(now))
-        for months_ago in mt.MONTHS:
-            if attr_id == mt.month_attribute(months_ago):
-                start = tu.add_months(this_month, -months_ago)
-                return self._period(now, start, tu.add_months(start, 1), INVALID_U32)
+        period = history_periods(self.local_time(now)).get(attr_id)
+        if period is not None:
+            return self._period(now, period.start, period.end, period.invalid)
         return None
 
     def _period(self, now: int, start: int, end: int, invalid: int) -> int:
