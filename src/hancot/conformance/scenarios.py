@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hancot import timeutil as tu
 from hancot.conformance.bench import (
@@ -66,6 +66,14 @@ class Check:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+class AcrossCot(NamedTuple):
+    """What the device held either side of a CoT, and both summaries as evidence."""
+
+    before: Observation
+    after: Observation
+    evidence: dict[str, Any]
+
+
 class Ctx:
     """What a scenario function works with: the bench and the checks it has made."""
 
@@ -100,13 +108,16 @@ class Ctx:
     def commission(self) -> None:
         self.bench.commission()
 
-    def tenancy_a(self, until: int | None = None) -> None:
-        """Commission and play occupier A's tenancy up to ``until`` (default: 1 minute before T)."""
+    def tenancy_a(
+        self, until: int | None = None, message_fuels: tuple[str, ...] = ("electricity", "gas")
+    ) -> None:
+        """Commission and play occupier A's tenancy up to ``until`` (default: 1 minute before T),
+        A's supplier message going to the meters of ``message_fuels``."""
         b = self.bench
         self.commission()
         b.run_action(START + 1 * HOUR, lambda now: b.premises.esme.set_debt(now, 3000, 50))
         b.run_action(START + 9 * HOUR, lambda now: b.supplier.top_up(now, 2000))
-        b.message(START + 25 * HOUR, "Occupier A: your statement is ready", ("electricity", "gas"))
+        b.message(START + 25 * HOUR, "Occupier A: your statement is ready", message_fuels)
         b.run_until(until if until is not None else self.T - MINUTE)
 
     def observe(self, label: str, cot: int | None = None) -> tuple[Observation, dict[str, Any]]:
@@ -115,6 +126,31 @@ class Ctx:
         summary["at"] = tu.iso(self.bench.now)
         summary["label"] = label
         return obs, summary
+
+    def across_cot(
+        self,
+        before: str,
+        after: str,
+        *,
+        cot: int | None = None,
+        at: int | None = None,
+        fuels: tuple[str, ...] = ("electricity", "gas"),
+        **kw: Any,
+    ) -> AcrossCot:
+        """Observe (labelled ``before``), have the supplier set a CoT dated ``cot`` (default T)
+        at ``at`` (default: the CoT time itself), run one poll interval and 5 minutes past
+        ``at`` (the device learns of it at its next poll) and observe again (``after``).
+
+        Both summaries count what is dated before ``cot``; ``kw`` goes to the supplier's
+        SRV 3.2 (``control=``)."""
+        b = self.bench
+        when = self.T if cot is None else cot
+        at = when if at is None else at
+        held, s0 = self.observe(before, cot)
+        b.cot(at, when, fuels, **kw)
+        b.run_until(at + AFTER_POLL)
+        now, s1 = self.observe(after, cot)
+        return AcrossCot(held, now, {"before": s0, "after": s1})
 
     # -- judgements ------------------------------------------------------------------------------
     def judge_cleared(
@@ -206,6 +242,28 @@ class Ctx:
             + (f"lost {lost}" if lost else "all still held"),
             frames=frames,
             state=evidence,
+        )
+
+    def judge_new_messages_kept(
+        self,
+        number: int,
+        before: Observation,
+        after: Observation,
+        evidence: dict[str, Any],
+        *,
+        since: int,
+    ) -> None:
+        """Pass when every message dated at or after T held at ``before`` is still held."""
+        self.judge_kept(
+            number,
+            ("message",),
+            before,
+            after,
+            evidence,
+            cut=self.T,
+            since=since,
+            dated="at or after",
+            what="new occupier's messages",
         )
 
     def judge_queries(
@@ -313,13 +371,8 @@ def _power_up(c: Ctx) -> None:
 # -- clearing -------------------------------------------------------------------------------------
 @scenario("C04-cot-now", "A CoT dated now clears the previous occupier's data", (6, 7, 8, 9, 10))
 def _cot_now(c: Ctx) -> None:
-    b = c.bench
     c.tenancy_a()
-    before, sb = c.observe("before the CoT")
-    b.cot(c.T, c.T)
-    b.run_until(c.T + AFTER_POLL)
-    after, sa = c.observe("a poll interval after the CoT")
-    ev = {"before": sb, "after": sa}
+    before, after, ev = c.across_cot("before the CoT", "a poll interval after the CoT")
     c.judge_cleared(6, HISTORY_KINDS, before, after, ev, what="historic consumption")
     c.judge_cleared(7, ("profile",), before, after, ev, what="load profile")
     c.judge_cleared(8, ("message",), before, after, ev, what="supplier message")
@@ -328,12 +381,13 @@ def _cot_now(c: Ctx) -> None:
         c.judge_cleared(10, ("debt_log",), before, after, ev, what="debt recovery")
 
 
-@scenario("C05-future-cot", "A future-dated CoT waits for its time, then clears", (12, 13))
-def _future(c: Ctx) -> None:
+def _future_cot(c: Ctx, ahead: int, fuels: tuple[str, ...]) -> AcrossCot:
+    """Set a CoT for T ``ahead`` seconds early; judge 12 (kept until T) and 13 (cleared just
+    after T); returns the observations either side of T."""
     b = c.bench
-    c.tenancy_a(c.T - 10 * HOUR)
+    c.tenancy_a(c.T - ahead)
     at_set, s0 = c.observe("when the CoT is set")
-    b.cot(b.now, c.T)
+    b.cot(b.now, c.T, fuels)
     b.run_until(c.T - MINUTE)
     early, s1 = c.observe("1 minute before the CoT time")
     c.judge_kept(
@@ -343,14 +397,19 @@ def _future(c: Ctx) -> None:
         early,
         {"set": s0, "before": s1},
         cut=c.T,
-        since=c.T - 10 * HOUR,
+        since=c.T - ahead,
         what="SEC-minimum data",
     )
     b.run_until(c.T + 10 * MINUTE)
     after, s2 = c.observe("10 minutes after the CoT time")
-    c.judge_cleared(
-        13, SEC_MINIMUM_KINDS, early, after, {"before": s1, "after": s2}, what="SEC-minimum data"
-    )
+    ev = {"before": s1, "after": s2}
+    c.judge_cleared(13, SEC_MINIMUM_KINDS, early, after, ev, what="SEC-minimum data")
+    return AcrossCot(early, after, ev)
+
+
+@scenario("C05-future-cot", "A future-dated CoT waits for its time, then clears", (12, 13))
+def _future(c: Ctx) -> None:
+    _future_cot(c, 10 * HOUR, ("electricity", "gas"))
 
 
 @scenario(
@@ -391,11 +450,11 @@ def _backdated(c: Ctx) -> None:
     if c.kind == "PPMID":
         b.run_action(c.T + 5 * HOUR, lambda now: b.supplier.top_up(now, 1000))
     b.run_until(c.T + 12 * HOUR - MINUTE)
-    before, s0 = c.observe("before the backdated CoT is set")
-    b.cot(c.T + 12 * HOUR, c.T)
-    b.run_until(c.T + 12 * HOUR + AFTER_POLL)
-    after, s1 = c.observe("a poll interval after the backdated CoT")
-    ev = {"before": s0, "after": s1}
+    before, after, ev = c.across_cot(
+        "before the backdated CoT is set",
+        "a poll interval after the backdated CoT",
+        at=c.T + 12 * HOUR,
+    )
     c.judge_cleared(
         15,
         SEC_MINIMUM_KINDS,
@@ -436,28 +495,8 @@ def _twice(c: Ctx) -> None:
     b.run_until(c.T + 7 * HOUR)
     after, s1 = c.observe("an hour after the repeat")
     ev = {"before": s0, "after": s1}
-    c.judge_kept(
-        16,
-        ("message",),
-        before,
-        after,
-        ev,
-        cut=c.T,
-        since=c.T + 6 * HOUR - MINUTE,
-        dated="at or after",
-        what="new occupier's messages",
-    )
-    c.judge_kept(
-        11,
-        ("message",),
-        before,
-        after,
-        ev,
-        cut=c.T,
-        since=c.T,
-        dated="at or after",
-        what="new occupier's messages",
-    )
+    c.judge_new_messages_kept(16, before, after, ev, since=c.T + 6 * HOUR - MINUTE)
+    c.judge_new_messages_kept(11, before, after, ev, since=c.T)
 
 
 @scenario("C09-same-cot-other-meter", "The same CoT from the other meter, later", (16,))
@@ -467,37 +506,27 @@ def _twice_other(c: Ctx) -> None:
     b.cot(c.T + 6 * HOUR, c.T, ("gas",))
     b.run_until(c.T + 7 * HOUR)
     after, s1 = c.observe("an hour after the GPF got the same CoT")
-    c.judge_kept(
-        16,
-        ("message",),
-        before,
-        after,
-        {"before": s0, "after": s1},
-        cut=c.T,
-        since=c.T + 6 * HOUR - MINUTE,
-        dated="at or after",
-        what="new occupier's messages",
+    c.judge_new_messages_kept(
+        16, before, after, {"before": s0, "after": s1}, since=c.T + 6 * HOUR - MINUTE
     )
 
 
 def _one_fuel(c: Ctx, fuel: str) -> None:
-    b = c.bench
     c.tenancy_a()
-    before, s0 = c.observe("before the CoT")
-    b.cot(c.T, c.T, (fuel,))
-    b.run_until(c.T + AFTER_POLL)
-    after, s1 = c.observe(f"a poll interval after a CoT on {fuel} only")
+    before, after, ev = c.across_cot(
+        "before the CoT", f"a poll interval after a CoT on {fuel} only", fuels=(fuel,)
+    )
     fuels = {
         f: sum(1 for r in after.records if f in r.summary and r.time < c.T)
         for f in ("electricity", "gas")
     }
-    s1["dated_before_cot_by_fuel"] = fuels
+    ev["after"]["dated_before_cot_by_fuel"] = fuels
     c.judge_cleared(
         17,
         SEC_MINIMUM_KINDS,
         before,
         after,
-        {"before": s0, "after": s1},
+        ev,
         what=f"SEC-minimum data of both fuels (CoT on {fuel})",
     )
 
@@ -623,22 +652,13 @@ def _esme_unsupported(c: Ctx) -> None:
     options=_no_gpf_tenancy,
 )
 def _gpf_not_found(c: Ctx) -> None:
-    b = c.bench
     c.tenancy_a()
     _keeps_working(c, 22, DeviceKind.GPF)
     _says_so(c, 23, DeviceKind.GPF)
-    before, s0 = c.observe("before the CoT")
-    b.cot(c.T, c.T)
-    b.run_until(c.T + AFTER_POLL)
-    after, s1 = c.observe("a poll interval after the CoT (only the ESME can tell)")
-    c.judge_cleared(
-        17,
-        SEC_MINIMUM_KINDS,
-        before,
-        after,
-        {"before": s0, "after": s1},
-        what="SEC-minimum data of both fuels",
+    before, after, ev = c.across_cot(
+        "before the CoT", "a poll interval after the CoT (only the ESME can tell)"
     )
+    c.judge_cleared(17, SEC_MINIMUM_KINDS, before, after, ev, what="SEC-minimum data of both fuels")
 
 
 @scenario("C16-cancel", "A pending CoT cancelled with 0xFFFFFFFF clears nothing", (24,))
@@ -871,17 +891,7 @@ def _stale(c: Ctx) -> None:
     b.answer_next_query(DeviceKind.GPF, lambda tsn: _publish_cot(0x1FFF, c.T + 5 * HOUR, tsn=tsn))
     b.run_until(c.T + 6 * HOUR + AFTER_POLL)
     after, s1 = c.observe("after the stale Publish Change of Tenancy")
-    c.judge_kept(
-        29,
-        ("message",),
-        before,
-        after,
-        {"before": s0, "after": s1},
-        cut=c.T,
-        since=c.T + 6 * HOUR,
-        dated="at or after",
-        what="new occupier's messages",
-    )
+    c.judge_new_messages_kept(29, before, after, {"before": s0, "after": s1}, since=c.T + 6 * HOUR)
 
 
 @scenario("C25-unbound-publisher", "A Publish Change of Tenancy from an unbound device", (30,))
@@ -951,20 +961,13 @@ def _baseline(c: Ctx) -> None:
     "C27-clear-prepayment-bit", "Bit 14 (clear prepayment data) honoured", (33,), kinds=("PPMID",)
 )
 def _bit14(c: Ctx) -> None:
-    b = c.bench
     c.tenancy_a()
-    before, s0 = c.observe("before the CoT")
-    b.cot(c.T, c.T, control=CLEAR_IHD_DATA_CONSUMER | CLEAR_PREPAYMENT_DATA)
-    b.run_until(c.T + AFTER_POLL)
-    after, s1 = c.observe("a poll interval after the CoT with bit 14")
-    c.judge_cleared(
-        33,
-        PREPAYMENT_HISTORY,
-        before,
-        after,
-        {"before": s0, "after": s1},
-        what="top-up and debt recovery",
+    before, after, ev = c.across_cot(
+        "before the CoT",
+        "a poll interval after the CoT with bit 14",
+        control=CLEAR_IHD_DATA_CONSUMER | CLEAR_PREPAYMENT_DATA,
     )
+    c.judge_cleared(33, PREPAYMENT_HISTORY, before, after, ev, what="top-up and debt recovery")
 
 
 @scenario("C28-second-cot", "A second, later CoT is applied in its turn", (34,))
@@ -973,19 +976,13 @@ def _second(c: Ctx) -> None:
     _new_occupier_story(c, ("electricity", "gas"))
     second = c.T + tu.DAY
     b.run_until(second - MINUTE)
-    before, s0 = c.observe("before the second CoT", second)
-    b.cot(second, second, ("electricity",))
-    b.run_until(second + AFTER_POLL)
-    after, s1 = c.observe("a poll interval after the second CoT", second)
-    c.judge_cleared(
-        34,
-        SEC_MINIMUM_KINDS,
-        before,
-        after,
-        {"before": s0, "after": s1},
+    before, after, ev = c.across_cot(
+        "before the second CoT",
+        "a poll interval after the second CoT",
         cot=second,
-        what="SEC-minimum data",
+        fuels=("electricity",),
     )
+    c.judge_cleared(34, SEC_MINIMUM_KINDS, before, after, ev, cot=second, what="SEC-minimum data")
 
 
 @scenario("C29-power-cycle-after-cot", "A power cycle after the CoT keeps the new data", (11, 16))
@@ -997,52 +994,13 @@ def _cycle_after(c: Ctx) -> None:
     b.run_until(c.T + 7 * HOUR + 10 * MINUTE)
     after, s1 = c.observe("after the power cycle")
     ev = {"before": s0, "after": s1}
-    c.judge_kept(
-        11,
-        ("message",),
-        before,
-        after,
-        ev,
-        cut=c.T,
-        since=c.T + 7 * HOUR,
-        dated="at or after",
-        what="new occupier's messages",
-    )
-    c.judge_kept(
-        16,
-        ("message",),
-        before,
-        after,
-        ev,
-        cut=c.T,
-        since=c.T + 7 * HOUR,
-        dated="at or after",
-        what="new occupier's messages",
-    )
+    c.judge_new_messages_kept(11, before, after, ev, since=c.T + 7 * HOUR)
+    c.judge_new_messages_kept(16, before, after, ev, since=c.T + 7 * HOUR)
 
 
 @scenario("C30-future-gas-only", "A future-dated CoT on the GPF alone", (12, 13, 17))
 def _future_gas(c: Ctx) -> None:
-    b = c.bench
-    c.tenancy_a(c.T - 6 * HOUR)
-    at_set, s0 = c.observe("when the CoT is set")
-    b.cot(b.now, c.T, ("gas",))
-    b.run_until(c.T - MINUTE)
-    early, s1 = c.observe("1 minute before the CoT time")
-    c.judge_kept(
-        12,
-        SEC_MINIMUM_KINDS,
-        at_set,
-        early,
-        {"set": s0, "before": s1},
-        cut=c.T,
-        since=c.T - 6 * HOUR,
-        what="SEC-minimum data",
-    )
-    b.run_until(c.T + 10 * MINUTE)
-    after, s2 = c.observe("10 minutes after the CoT time")
-    ev = {"before": s1, "after": s2}
-    c.judge_cleared(13, SEC_MINIMUM_KINDS, early, after, ev, what="SEC-minimum data")
+    early, after, ev = _future_cot(c, 6 * HOUR, ("gas",))
     c.judge_cleared(
         17, SEC_MINIMUM_KINDS, early, after, ev, what="SEC-minimum data of both fuels (CoT on gas)"
     )
@@ -1059,18 +1017,18 @@ def _new_top_up(c: Ctx) -> None:
     c.tenancy_a()
     b.run_action(c.T + 1 * HOUR, lambda now: b.supplier.top_up(now, 1500))
     b.run_until(c.T + tu.DAY - 12 * HOUR + 30 * MINUTE)  # past the next midnight's full poll
-    before, s0 = c.observe("new occupier's top-up read")
-    b.cot(b.now, c.T)
-    b.run_until(b.now + AFTER_POLL)
-    after, s1 = c.observe("a poll interval after a backdated CoT")
+    set_at = b.now
+    before, after, ev = c.across_cot(
+        "new occupier's top-up read", "a poll interval after a backdated CoT", at=set_at
+    )
     c.judge_kept(
         11,
         ("top_up",),
         before,
         after,
-        {"before": s0, "after": s1},
+        ev,
         cut=c.T,
-        since=b.now - AFTER_POLL,
+        since=set_at,
         dated="at or after",
         what="new occupier's top-ups",
     )
@@ -1130,12 +1088,7 @@ def _read_history(c: Ctx) -> dict[int, Any]:
 
 def _meter_story(c: Ctx) -> None:
     """Commission with the probe and let occupier A live there until just before T."""
-    b = c.bench
-    c.commission()
-    b.run_action(START + 1 * HOUR, lambda now: b.premises.esme.set_debt(now, 3000, 50))
-    b.run_action(START + 9 * HOUR, lambda now: b.supplier.top_up(now, 2000))
-    b.message(START + 25 * HOUR, "Occupier A: your statement is ready", (_fuel(c),))
-    b.run_until(c.T - MINUTE)
+    c.tenancy_a(message_fuels=(_fuel(c),))
 
 
 @scenario(
