@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from hancot.errors import GbcsError
 from hancot.timeutil import from_datetime, to_datetime
+from hancot.wan.reader import ByteReader, ber_length
 
 #: xDLMS APDU tags (Green Book, xDLMS APDUs; GBCS uses only these two plus data-notification).
 ACCESS_REQUEST = 0xD9
@@ -153,41 +154,16 @@ def dlms_datetime_decode(data: bytes) -> int:
 # --------------------------------------------------------------------------- A-XDR
 
 
-class _Reader:
+class _Reader(ByteReader):
     """A bounds-checked cursor; every overrun is a DlmsError naming the field."""
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
+    def overrun(self, count: int, what: str) -> DlmsError:
+        return DlmsError(
+            f"DLMS {what}: needs {count} octets at offset {self.pos}, only {self.remaining()} left"
+        )
 
-    def take(self, count: int, what: str) -> bytes:
-        if count < 0 or self.pos + count > len(self.data):
-            raise DlmsError(
-                f"DLMS {what}: needs {count} octets at offset {self.pos}, "
-                f"only {len(self.data) - self.pos} left"
-            )
-        chunk = self.data[self.pos : self.pos + count]
-        self.pos += count
-        return chunk
-
-    def u8(self, what: str) -> int:
-        return self.take(1, what)[0]
-
-    def u16(self, what: str) -> int:
-        return int.from_bytes(self.take(2, what), "big")
-
-    def u32(self, what: str) -> int:
-        return int.from_bytes(self.take(4, what), "big")
-
-    def length(self, what: str) -> int:
-        """A-XDR length / SEQUENCE OF count: one octet, or 0x81..0x84 then that many octets."""
-        first = self.u8(what)
-        if first < 0x80:
-            return first
-        size = first & 0x7F
-        if not 1 <= size <= 4:
-            raise DlmsError(f"DLMS {what}: unsupported length form 0x{first:02X}")
-        return int.from_bytes(self.take(size, what), "big")
+    def bad_length_form(self, first: int, what: str) -> DlmsError:
+        return DlmsError(f"DLMS {what}: unsupported length form 0x{first:02X}")
 
     def done(self) -> bool:
         return self.pos == len(self.data)
@@ -195,14 +171,7 @@ class _Reader:
 
 def encode_length(value: int) -> bytes:
     """A-XDR / BER definite length (short form below 0x80, else 0x81..0x84 long form)."""
-    if value < 0:
-        raise DlmsError(f"negative length {value}")
-    if value < 0x80:
-        return bytes([value])
-    size = (value.bit_length() + 7) // 8
-    if size > 4:
-        raise DlmsError(f"length {value} does not fit 4 octets")
-    return bytes([0x80 | size]) + value.to_bytes(size, "big")
+    return ber_length(value, DlmsError)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from hancot.errors import GbcsError
+from hancot.wan.reader import ByteReader, ber_length
 
 #: DLMS APDU tags used by GBCS framing (Green Book: general-ciphering 221, general-signing 223,
 #: general-block-transfer 224).
@@ -122,56 +123,29 @@ USE_CASES: dict[int, UseCase] = {
 # --------------------------------------------------------------------------- reading
 
 
-class _Reader:
+class _Reader(ByteReader):
+    """A bounds-checked cursor; every overrun is a GbcsError naming the part and the field."""
+
     def __init__(self, data: bytes, where: str) -> None:
-        self.data = data
-        self.pos = 0
+        super().__init__(data)
         self.where = where
 
-    def take(self, count: int, what: str) -> bytes:
-        if self.pos + count > len(self.data):
-            raise GbcsError(
-                f"{self.where}: {what} needs {count} octets at offset {self.pos} "
-                f"but only {len(self.data) - self.pos} remain (truncated or length past end)"
-            )
-        chunk = self.data[self.pos : self.pos + count]
-        self.pos += count
-        return chunk
+    def overrun(self, count: int, what: str) -> GbcsError:
+        return GbcsError(
+            f"{self.where}: {what} needs {count} octets at offset {self.pos} "
+            f"but only {self.remaining()} remain (truncated or length past end)"
+        )
 
-    def u8(self, what: str) -> int:
-        return self.take(1, what)[0]
-
-    def u16(self, what: str) -> int:
-        return int.from_bytes(self.take(2, what), "big")
-
-    def length(self, what: str) -> int:
-        first = self.u8(what)
-        if first < 0x80:
-            return first
-        size = first & 0x7F
-        if not 1 <= size <= 4:
-            raise GbcsError(f"{self.where}: {what} has unsupported length form 0x{first:02X}")
-        return int.from_bytes(self.take(size, what), "big")
+    def bad_length_form(self, first: int, what: str) -> GbcsError:
+        return GbcsError(f"{self.where}: {what} has unsupported length form 0x{first:02X}")
 
     def element(self, what: str) -> bytes:
         """A length-prefixed element."""
         return self.take(self.length(f"{what} length"), what)
 
-    def remaining(self) -> int:
-        return len(self.data) - self.pos
-
-
-def _length(value: int) -> bytes:
-    if value < 0x80:
-        return bytes([value])
-    size = (value.bit_length() + 7) // 8
-    if size > 4:
-        raise GbcsError(f"length {value} does not fit 4 octets")
-    return bytes([0x80 | size]) + value.to_bytes(size, "big")
-
 
 def _element(value: bytes) -> bytes:
-    return _length(len(value)) + value
+    return ber_length(len(value), GbcsError) + value
 
 
 # --------------------------------------------------------------------------- GBZ
