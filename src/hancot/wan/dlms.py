@@ -330,18 +330,29 @@ def _encode_spec(spec: AccessRequestSpec) -> bytes:
     return out
 
 
-def parse_access_request(data: bytes) -> AccessRequest:
-    """Decode an xDLMS access-request (0xD9); trailing octets are an error."""
+def _read_apdu_head(data: bytes, tag: int, name: str) -> tuple[_Reader, int, bytes]:
+    """The start common to access-request and -response: tag, long-invoke-id-and-priority and
+    date-time; returns the reader positioned after them."""
     reader = _Reader(data)
-    tag = reader.u8("APDU tag")
-    if tag != ACCESS_REQUEST:
-        raise DlmsError(f"expected access-request tag 0xD9, got 0x{tag:02X}")
+    got = reader.u8("APDU tag")
+    if got != tag:
+        raise DlmsError(f"expected {name} tag 0x{tag:02X}, got 0x{got:02X}")
     invoke = reader.u32("long-invoke-id-and-priority")
     date_time = reader.take(reader.length("date-time length"), "date-time")
+    return reader, invoke, date_time
+
+
+def _expect_end(reader: _Reader, name: str) -> None:
+    if not reader.done():
+        raise DlmsError(f"{reader.remaining()} trailing octets after the {name}")
+
+
+def parse_access_request(data: bytes) -> AccessRequest:
+    """Decode an xDLMS access-request (0xD9); trailing octets are an error."""
+    reader, invoke, date_time = _read_apdu_head(data, ACCESS_REQUEST, "access-request")
     specs = tuple(_read_spec(reader) for _ in range(reader.length("request specification count")))
     values = tuple(_read_data(reader) for _ in range(reader.length("list-of-data count")))
-    if not reader.done():
-        raise DlmsError(f"{len(data) - reader.pos} trailing octets after the access-request")
+    _expect_end(reader, "access-request")
     return AccessRequest(invoke, date_time, specs, values)
 
 
@@ -357,12 +368,7 @@ def build_access_request(request: AccessRequest) -> bytes:
 
 def parse_access_response(data: bytes) -> AccessResponse:
     """Decode an xDLMS access-response (0xDA); trailing octets are an error."""
-    reader = _Reader(data)
-    tag = reader.u8("APDU tag")
-    if tag != ACCESS_RESPONSE:
-        raise DlmsError(f"expected access-response tag 0xDA, got 0x{tag:02X}")
-    invoke = reader.u32("long-invoke-id-and-priority")
-    date_time = reader.take(reader.length("date-time length"), "date-time")
+    reader, invoke, date_time = _read_apdu_head(data, ACCESS_RESPONSE, "access-response")
     specs: tuple[AccessRequestSpec, ...] | None = None
     if reader.u8("access-request-specification presence") != 0:
         specs = tuple(_read_spec(reader) for _ in range(reader.length("specification count")))
@@ -371,8 +377,7 @@ def parse_access_response(data: bytes) -> AccessResponse:
     for _ in range(reader.length("response specification count")):
         kind = reader.u8("Access-Response-Specification tag")
         results.append((kind, reader.u8("access result")))
-    if not reader.done():
-        raise DlmsError(f"{len(data) - reader.pos} trailing octets after the access-response")
+    _expect_end(reader, "access-response")
     return AccessResponse(invoke, date_time, specs, values, tuple(results))
 
 
