@@ -7,8 +7,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from hancot.cli.options import add_scenario_options
-from hancot.errors import HancotError
+from hancot.cli.options import add_scenario_options, cannot_write, demo_options
 
 
 def register(commands: Any) -> None:
@@ -38,32 +37,14 @@ def register(commands: Any) -> None:
 
 def _cmd_capture(args: argparse.Namespace) -> int:
     from hancot.capture.scenario import capture_demo
-    from hancot.scenario.demo import DemoOptions
 
-    log_stream = None
-    try:
-        if args.frame_log is not None:
-            log_stream = args.frame_log.open("w", encoding="utf-8")
-        result = capture_demo(
-            DemoOptions(
-                seed=args.seed,
-                days=args.days,
-                policy=args.policy,
-                poll_interval=args.poll_interval * 60,
-                ihd=args.ihd,
-                ppmid=args.ppmid,
-                frame_log=log_stream,
-                store_dir=args.store,
-            ),
-            args.out,
-            linktype=args.linktype,
-            nwk_security=not args.no_nwk_security,
-        )
-    except OSError as exc:
-        raise HancotError(f"cannot write {exc.filename}: {exc.strerror}") from exc
-    finally:
-        if log_stream is not None:
-            log_stream.close()
+    with demo_options(args) as options:
+        try:
+            result = capture_demo(
+                options, args.out, linktype=args.linktype, nwk_security=not args.no_nwk_security
+            )
+        except OSError as exc:
+            raise cannot_write(exc) from exc
     print(render_capture(result))
     return 0
 

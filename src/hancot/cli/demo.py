@@ -6,8 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from hancot.cli.options import add_scenario_options
-from hancot.errors import HancotError
+from hancot.cli.options import add_scenario_options, cannot_write, demo_options
 
 
 def register(commands: Any) -> None:
@@ -24,32 +23,16 @@ def register(commands: Any) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from hancot.scenario.demo import DemoOptions, run_demo
+    from hancot.scenario.demo import run_demo
     from hancot.scenario.report import render_demo
 
-    log_stream = None
-    try:
-        if args.frame_log is not None:
-            log_stream = args.frame_log.open("w", encoding="utf-8")
-        result = run_demo(
-            DemoOptions(
-                seed=args.seed,
-                days=args.days,
-                policy=args.policy,
-                poll_interval=args.poll_interval * 60,
-                ihd=args.ihd,
-                ppmid=args.ppmid,
-                frame_log=log_stream,
-                store_dir=args.store,
-            )
-        )
-    except BrokenPipeError:
-        raise  # the reader of the frame log went away: ended quietly by main
-    except OSError as exc:
-        raise HancotError(f"cannot write {exc.filename}: {exc.strerror}") from exc
-    finally:
-        if log_stream is not None:
-            log_stream.close()
+    with demo_options(args) as options:
+        try:
+            result = run_demo(options)
+        except BrokenPipeError:
+            raise  # the reader of the frame log went away: ended quietly by main
+        except OSError as exc:
+            raise cannot_write(exc) from exc
     if args.json:
         print(json.dumps(result.summary(), indent=2))
     else:

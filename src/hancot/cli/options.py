@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hancot.errors import HancotError
+
+if TYPE_CHECKING:
+    from hancot.scenario.demo import DemoOptions
 
 
 def _positive_int(text: str) -> int:
@@ -52,3 +60,40 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--store", type=Path, metavar="DIR", help="keep each device's SQLite store in DIR"
     )
+
+
+def cannot_write(exc: OSError) -> HancotError:
+    """The one-line user error for a file a command could not open or write."""
+    return HancotError(f"cannot write {exc.filename}: {exc.strerror}")
+
+
+@contextmanager
+def demo_options(args: argparse.Namespace) -> Iterator[DemoOptions]:
+    """The :class:`DemoOptions` of the options :func:`add_scenario_options` added, with the
+    ``--frame-log`` file open for writing until the block ends.
+
+    A frame log that cannot be opened is a :class:`HancotError`; errors while the block runs,
+    and on closing the log, are the caller's to handle (``hancot demo`` lets a BrokenPipeError
+    through to main, which ends quietly)."""
+    from hancot.scenario.demo import DemoOptions
+
+    log_stream = None
+    if args.frame_log is not None:
+        try:
+            log_stream = args.frame_log.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise cannot_write(exc) from exc
+    try:
+        yield DemoOptions(
+            seed=args.seed,
+            days=args.days,
+            policy=args.policy,
+            poll_interval=args.poll_interval * 60,
+            ihd=args.ihd,
+            ppmid=args.ppmid,
+            frame_log=log_stream,
+            store_dir=args.store,
+        )
+    finally:
+        if log_stream is not None:
+            log_stream.close()
