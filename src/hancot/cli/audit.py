@@ -19,30 +19,35 @@ class KeyFormatError(HancotError):
 _SEPARATORS = re.compile(r"[\s:\-]")
 
 
-def parse_key(text: str, what: str = "key") -> bytes:
-    """16 bytes from ``01:02:...`` (Wireshark's form), ``01 02 ...``, ``01-02-...`` or 32 hex
-    digits (an optional ``0x`` prefix is allowed)."""
+def _hex_octets(text: str, octets: int) -> str | None:
+    """The hex digits of ``text`` without separators or a ``0x`` prefix, when they are exactly
+    ``octets`` bytes; else None."""
     cleaned = _SEPARATORS.sub("", text.strip())
     if cleaned.lower().startswith("0x"):
         cleaned = cleaned[2:]
-    if not re.fullmatch(r"[0-9a-fA-F]{32}", cleaned):
+    return cleaned if re.fullmatch(f"[0-9a-fA-F]{{{2 * octets}}}", cleaned) else None
+
+
+def parse_key(text: str, what: str = "key") -> bytes:
+    """16 bytes from ``01:02:...`` (Wireshark's form), ``01 02 ...``, ``01-02-...`` or 32 hex
+    digits (an optional ``0x`` prefix is allowed)."""
+    digits = _hex_octets(text, 16)
+    if digits is None:
         raise KeyFormatError(
             f"{what} {text!r} is not 16 bytes of hex: give it as Wireshark shows it "
             "(01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef) or as 32 hex digits"
         )
-    return bytes.fromhex(cleaned)
+    return bytes.fromhex(digits)
 
 
 def parse_eui64(text: str) -> int:
     """An EUI-64 from ``00:db:12:34:56:78:90:a0`` or 16 hex digits, most significant byte first."""
-    cleaned = _SEPARATORS.sub("", text.strip())
-    if cleaned.lower().startswith("0x"):
-        cleaned = cleaned[2:]
-    if not re.fullmatch(r"[0-9a-fA-F]{16}", cleaned):
+    digits = _hex_octets(text, 8)
+    if digits is None:
         raise KeyFormatError(
             f"EUI-64 {text!r} is not 8 bytes of hex (e.g. 00:db:12:34:56:78:90:a0)"
         )
-    return int(cleaned, 16)
+    return int(digits, 16)
 
 
 def parse_link_key(text: str) -> tuple[int, bytes]:
