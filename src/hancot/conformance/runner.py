@@ -22,9 +22,12 @@ from hancot.conformance.bench import Bench
 from hancot.conformance.devices import Subject
 from hancot.conformance.guard import DutError, wall_clock_limit
 from hancot.conformance.requirements import Requirement, for_device, requirement_id
+from hancot.conformance.scenarios import FAIL, NOT_APPLICABLE, PASS
 from hancot.errors import HancotError
 
-PASS, FAIL, ERROR, NOT_APPLICABLE = "pass", "fail", "error", "not-applicable"
+#: A scenario's checks reach pass, fail or not-applicable (defined with them); a scenario that
+#: could not finish leaves its requirements in error.
+ERROR = "error"
 VERDICTS = (PASS, FAIL, ERROR, NOT_APPLICABLE)
 #: Real-time bound of one scenario: the safety net for a device that blocks inside a call.
 DEFAULT_SCENARIO_SECONDS = 30.0
