@@ -93,16 +93,22 @@ class Device:
             decoded = decode_frame(frame.cluster, frame.payload)
         except ZclDecodeError as exc:
             return self._reject(now, frame, exc)
-        with self.store.transaction():
-            try:
+        tsn = self._tsn
+        try:
+            # The exception leaves the transaction, so whatever the handler wrote is rolled back.
+            with self.store.transaction():
                 out = list(self.handle(now, frame, decoded))
-            except ZclError as exc:
-                out = self._reject(now, frame, exc)
-            else:
                 if not out and self._wants_default_response(decoded):
                     ok = default_response(decoded.header, Status.SUCCESS)
                     out = [self.send(now, frame.src, frame.cluster, ok)]
-            self.store.set("tsn", self._tsn)
+                self.store.set("tsn", self._tsn)
+        except ZclError as exc:
+            self._tsn = tsn
+            return self._reject(now, frame, exc)
+        except Exception as exc:  # a defect must not take the device down: answer FAILURE
+            self._tsn = tsn
+            failure = ZclError(f"{type(exc).__name__}: {exc}", Status.FAILURE)
+            return self._reject(now, frame, failure)
         return out
 
     def _wants_default_response(self, decoded: ZclFrame) -> bool:

@@ -13,9 +13,12 @@ from hancot.errors import ZclError
 from hancot.han.frame import DeviceIdentity, DeviceKind, HanFrame
 from hancot.zcl import registry as reg
 from hancot.zcl.clusters import prepayment as pp
+from hancot.zcl.clusters.device_management import ProposedTenancyChangeControl as Ctl
 from hancot.zcl.codec import ZclFrame, encode_reply
 from hancot.zcl.header import Status
 
+#: CreditRemaining is an int32 (SE 1.4 D.7.2.2.1.2): credit beyond it cannot be held or shown.
+MAX_CREDIT = 2**31 - 1
 #: Publish Top Up Log carries at most this many records per command so each frame fits one APS
 #: payload (a 20-digit UTRN makes a record 29 bytes).
 TOP_UPS_PER_COMMAND = 2
@@ -50,7 +53,11 @@ class Esme(Meter):
 
     # -- time-driven recording ---------------------------------------------------------------
     def next_wakeup(self, now: int) -> int | None:
-        return int(self.store.get("next_interval"))
+        wakeups = [int(self.store.get("next_interval"))]
+        tenancy = self.tenancy
+        if tenancy.is_set and self.store.get("tenancy_applied") != tenancy.update_date_time:
+            wakeups.append(tenancy.update_date_time - self.clock_offset)
+        return min(wakeups)
 
     def tick(self, now: int) -> list[HanFrame]:
         if not self.powered:
@@ -68,7 +75,25 @@ class Esme(Meter):
                     self._recover_debt(boundary)
                 boundary += tu.HALF_HOUR
             self.store.set("next_interval", boundary)
+            self._apply_tenancy_control(now)
         return []
+
+    def _apply_tenancy_control(self, now: int) -> None:
+        """When a CoT takes effect, act on the prepayment bits of its control bitmap (DOMAIN.md
+        section 4): bit 2 resets the credit register (the previous occupier's credit is settled
+        off the meter), bit 3 the debit register (their debt leaves with them)."""
+        tenancy = self.tenancy
+        if not tenancy.is_set or tenancy.update_date_time > self.local_time(now):
+            return
+        if self.store.get("tenancy_applied") == tenancy.update_date_time:
+            return
+        self.store.set("tenancy_applied", tenancy.update_date_time)
+        if tenancy.control & Ctl.Reset_Credit_Register:
+            self.store.set("credit", 0)
+            self.note(now, "CoT: credit register reset")
+        if tenancy.control & Ctl.Reset_Debit_Register:
+            self.store.set("debt", None)
+            self.note(now, "CoT: debt register reset")
 
     # -- prepayment ---------------------------------------------------------------------------
     def set_debt(
@@ -87,7 +112,8 @@ class Esme(Meter):
             )
         self.note(now, f"debt of {amount}p set, recovered at {recovery_per_day}p/day")
 
-    def _recover_debt(self, when: int) -> None:
+    def _recover_debt(self, midnight: int) -> None:
+        """Collect the day's debt recovery at midnight; the record is dated by the day it covers."""
         debt = self.store.get("debt")
         if not debt or debt["amount"] <= 0:
             return
@@ -95,10 +121,11 @@ class Esme(Meter):
         debt["amount"] -= collected
         self.store.set("debt", debt)
         self.store.set("credit", int(self.store.get("credit")) - collected)
+        day = midnight - tu.DAY
         self.store.put(
             "debt_log",
-            str(when),
-            when,
+            str(day),
+            day,
             {"collected": collected, "outstanding": debt["amount"], "debt_type": 0},
         )
 
@@ -110,6 +137,11 @@ class Esme(Meter):
     def _apply_top_up(self, now: int, amount: int, code: str, origin: int) -> None:
         if self.store.fetch("top_up", code) is not None:
             raise ZclError(f"top-up code {code} was already used", Status.DUPLICATE_EXISTS)
+        if int(self.store.get("credit")) + amount > MAX_CREDIT:
+            raise ZclError(
+                f"top-up of {amount}p would take credit past the register's limit",
+                Status.INVALID_VALUE,
+            )
         self.store.set("credit", int(self.store.get("credit")) + amount)
         self.store.put("top_up", code, now, {"amount": amount, "code": code, "origin": int(origin)})
         self.note(now, f"top-up of {amount}p ({code})")
@@ -124,6 +156,8 @@ class Esme(Meter):
             result, value = pp.ResultType.Rejected_Invalid_Top_Up, 0
         elif self.store.fetch("top_up", code) is not None:
             result, value = pp.ResultType.Rejected_Duplicate_Top_Up, 0
+        elif int(self.store.get("credit")) + int(code[-6:]) > MAX_CREDIT:
+            result, value = pp.ResultType.Rejected_Max_Credit_Reached, 0
         else:
             # A UTRN encodes its value; hancot's simulated UTRNs carry pence in the last 6 digits.
             value = int(code[-6:])
@@ -136,7 +170,7 @@ class Esme(Meter):
             result_type=result,
             top_up_value=value,
             source_of_top_up=decoded.args["originating_device"],
-            credit_remaining=int(self.store.get("credit")),
+            credit_remaining=_int32(int(self.store.get("credit"))),
         )
         return [self.send(now, frame.src, frame.cluster, payload)]
 
@@ -224,7 +258,7 @@ class Esme(Meter):
         debt = self.store.get("debt") or {}
         simple = {
             0x0000: 0x0002,  # PaymentControlConfiguration: prepayment enabled
-            0x0001: int(self.store.get("credit")),
+            0x0001: _int32(int(self.store.get("credit"))),
             0x0002: 0,
             0x0005: int(debt.get("amount", 0)),
         }
@@ -255,3 +289,8 @@ class Esme(Meter):
                 0x0217: debt["per_day"],
             }.get(attr_id)
         return None
+
+
+def _int32(value: int) -> int:
+    """A register value as the int32 attribute can carry it (saturating)."""
+    return max(-(2**31), min(MAX_CREDIT, value))

@@ -100,9 +100,23 @@ class Gpf(Meter):
             raise ZclError(
                 f"report from {frame.src.name}, not this GPF's GSME", Status.NOT_AUTHORIZED
             )
-        values = {r.attr_id: r.value for r in decoded.args["records"]}
-        if INTERVAL_START in values and INTERVAL_VALUE in values:
-            self.record_interval(int(values[INTERVAL_START]), int(values[INTERVAL_VALUE]))
+        records = {r.attr_id: r for r in decoded.args["records"]}
+        start_record, value_record = records.get(INTERVAL_START), records.get(INTERVAL_VALUE)
+        if start_record is None or value_record is None:
+            return []
+        # The report must carry the types the Metering cluster defines (UTCTime 0xE2, uint24
+        # 0x22, SE 1.4 Table D-24) for a closed half hour; anything else is refused, not stored.
+        if start_record.type_id != 0xE2 or value_record.type_id != 0x22:
+            raise ZclError(
+                "GSME interval report with the wrong data types", Status.INVALID_DATA_TYPE
+            )
+        start, wh = int(start_record.value), int(value_record.value)
+        if start % tu.HALF_HOUR or start > self.local_time(now):
+            raise ZclError(
+                f"GSME interval start {start} is not a closed half hour", Status.INVALID_VALUE
+            )
+        if self.store.fetch("interval", str(start)) is None:  # a repeated report counts once
+            self.record_interval(start, wh)
         return []
 
     def wan_gbz_command(

@@ -58,7 +58,9 @@ class TenancyState:
 class Meter(Device):
     """A Smart Energy metering server (ESME, or the GPF for gas)."""
 
-    clusters = frozenset({reg.BASIC, reg.METERING, reg.MESSAGING, reg.DEVICE_MANAGEMENT, reg.PRICE})
+    clusters = frozenset(
+        {reg.BASIC, reg.TIME, reg.METERING, reg.MESSAGING, reg.DEVICE_MANAGEMENT, reg.PRICE}
+    )
     fuel: str = "electricity"
 
     def __init__(
@@ -268,7 +270,10 @@ class Meter(Device):
 
     def _on_get_profile(self, now: int, frame: HanFrame, decoded: ZclFrame) -> list[HanFrame]:
         args = decoded.args
-        end = int(args["end_time"]) or now - now % tu.HALF_HOUR
+        # Only completed intervals exist: the end is clamped to the last half-hour boundary of
+        # the meter's own clock (an end time of 0 means "now", SE 1.4 D.3.2.3.1.1.2).
+        last_boundary = self.local_time(now) - self.local_time(now) % tu.HALF_HOUR
+        end = min(int(args["end_time"]) or last_boundary, last_boundary)
         end -= end % tu.HALF_HOUR
         periods = min(int(args["number_of_periods"]), MAX_PROFILE_PERIODS)
         status = PROFILE_SUCCESS
@@ -276,17 +281,20 @@ class Meter(Device):
         if args["interval_channel"] != 0:  # 0 = consumption delivered (SE 1.4 D.3.2.3.1.1.1)
             status = PROFILE_UNDEFINED_CHANNEL
         else:
-            restricted = self.restricted_before(now)
+            # Nothing before the first recorded interval (no invented zeros) or the restriction.
+            first = self.store.get("first_interval")
+            oldest = max(self.restricted_before(now), tu.UTC_INVALID if first is None else first)
             stored = {
                 r.time: r.data["wh"]
                 for r in self.store.records(
-                    "interval", since=max(end - periods * tu.HALF_HOUR, restricted), until=end
+                    "interval", since=max(end - periods * tu.HALF_HOUR, oldest), until=end
                 )
             }
-            # Intervals run backwards from the end time, newest first (SE 1.4 D.3.2.3.1.1.5).
+            # Intervals run backwards from the end time, newest first (SE 1.4 D.3.2.3.1.1.5); a
+            # half hour lost in between (a GSME report that never arrived) reads 0.
             for i in range(1, periods + 1):
                 start = end - i * tu.HALF_HOUR
-                if start < restricted:
+                if start < oldest:
                     break
                 intervals.append(stored.get(start, 0))
             if not intervals:
@@ -311,6 +319,11 @@ class Meter(Device):
             return self._metering_attribute(now, attr_id)
         if cluster == reg.BASIC and attr_id == 0x0000:
             return 3  # ZCLVersion
+        if cluster == reg.TIME and attr_id == 0x0000:
+            # The meter is the HAN's time source; clients label history periods by its clock.
+            return self.local_time(now)
+        if cluster == reg.TIME and attr_id == 0x0001:
+            return 0b0000_0011  # TimeStatus: Master, Synchronized (ZCL r8 3.12.2.2.2)
         return None
 
     def _device_management_attribute(self, attr_id: int) -> Any:
