@@ -41,11 +41,15 @@ class Site:
         self.han.run_until(until)
 
 
+#: ``build_site(ihd=None)`` builds a premises without that client; the default is the reference.
+_DEFAULT: Any = ClientBehaviour()
+
+
 def build_site(
     *,
     move_in_b: int | None = None,
-    ihd: ClientBehaviour | None = None,
-    ppmid: ClientBehaviour | None = None,
+    ihd: ClientBehaviour | None = _DEFAULT,
+    ppmid: ClientBehaviour | None = _DEFAULT,
     seed: int = 7,
     **config: Any,
 ) -> Site:
@@ -55,8 +59,8 @@ def build_site(
         Occupancy(seed, moves),
         PremisesConfig(
             seed=seed,
-            ihd=ihd if ihd is not None else ClientBehaviour(),
-            ppmid=ppmid if ppmid is not None else ClientBehaviour(),
+            ihd=ClientBehaviour() if ihd is _DEFAULT else ihd,
+            ppmid=ClientBehaviour() if ppmid is _DEFAULT else ppmid,
             **config,
         ),
     )

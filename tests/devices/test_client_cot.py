@@ -233,3 +233,70 @@ def test_behaviour_rejects_unknown_policies() -> None:
 
     with pytest.raises(ValueError, match="policy"):
         replace(ClientBehaviour(), policy="everything")
+
+
+def test_a_period_cut_by_the_cot_is_not_kept_from_a_meter_that_does_not_restrict() -> None:
+    # A gas-only CoT at noon on a Wednesday: the IHD clears both fuels (one occupier), but the
+    # ESME has no CoT, so its current day, week and month still count A's consumption.
+    cot = START + 2 * DAY + 12 * HOUR
+    site = build_site(move_in_b=cot)
+    site.at(cot - HOUR, lambda now: site.supplier.restrict_access_for_cot(now, cot, ["gas"]))
+    site.run(cot + 2 * HOUR)
+    ihd = site.premises.ihd
+    assert [c.cot_time for _, c, _ in ihd.clears] == [cot]
+    straddling = {
+        (r.kind, r.data["fuel"]) for kind in ("day", "week", "month") for r in ihd.held()[kind]
+    }
+    # The GPF restricts from the CoT, so its cut periods (re-dated to the CoT) are B's alone.
+    assert {("day", "gas"), ("week", "gas"), ("month", "gas")} <= straddling
+    assert not {k for k in straddling if k[1] == "electricity"}
+    for record in ihd.held()["day"]:
+        served = site.premises.gpf.consumption(site.han.now, cot, cot + DAY)
+        assert record.data["fuel"] == "gas" and record.data["wh"] == served
+
+
+def _join_ihd(site, at: int, clock_offset: int = 0):
+    """Join a reference IHD at ``at`` to a premises built without one."""
+    from hancot.devices.client import Ihd
+    from hancot.han.frame import DeviceKind
+
+    premises = site.premises
+    ihd = Ihd(
+        premises.identities[DeviceKind.IHD], behaviour=ClientBehaviour(), clock_offset=clock_offset
+    )
+    premises.han.add(ihd)
+    for meter in (premises.esme, premises.gpf):
+        meter.bind(ihd.identity)
+    peers = {kind: premises.identities[kind] for kind in (DeviceKind.ESME, DeviceKind.GPF)}
+    site.at(at, lambda now: premises.han.join(ihd, peers))
+    return ihd
+
+
+def test_history_is_labelled_by_the_meters_clock_not_a_skewed_display() -> None:
+    # The IHD runs 10 minutes fast and polls at :25 and :55, so its daily history read comes at
+    # its 00:05, the meters' 23:55: "yesterday" on the meter is the day before on the IHD.
+    site = build_site(ihd=None)
+    ihd = _join_ihd(site, START + 25 * 60, clock_offset=600)
+    site.run(START + 4 * DAY)
+    esme = site.premises.esme
+    checked = 0
+    for record in ihd.held()["day"]:
+        if record.data["fuel"] == "electricity" and record.time + DAY <= START + 3 * DAY:
+            served = esme.consumption(site.han.now, record.time, record.time + DAY)
+            assert record.data["wh"] == served, tu.iso(record.time)
+            checked += 1
+    assert checked >= 3
+
+
+def test_a_backdated_cot_from_before_the_display_joined_is_acted_on() -> None:
+    moved_in = START + 10 * DAY
+    site = build_site(move_in_b=moved_in, ihd=None)
+    # A new IHD joins after the move; it reads A's history from the meters on joining.
+    ihd = _join_ihd(site, moved_in + DAY)
+    site.run(moved_in + DAY + HOUR)
+    assert _held_before(ihd, moved_in) > 0
+    # The supplier learns of the move late and backdates the CoT to before the IHD joined.
+    site.at(moved_in + 2 * DAY, lambda now: site.supplier.restrict_access_for_cot(now, moved_in))
+    site.run(moved_in + 2 * DAY + HOUR)
+    assert [c.cot_time for _, c, _ in ihd.clears] == [moved_in]
+    assert _held_before(ihd, moved_in) == 0

@@ -225,8 +225,8 @@ def test_a_sniffing_racer_cannot_wipe_the_ppmid(aps_guess: bool) -> None:
     [
         (ATTACK + 3 * 365 * DAY, "far in the future"),
         (tu.UTC_INVALID - 1, "far in the future"),
-        (START - 30 * DAY, "before this device was installed"),
-        (1, "before this device was installed"),
+        (1, "older than any history a meter serves"),
+        (START - 500 * DAY, "older than any history a meter serves"),
     ],
 )
 def test_absurd_dates_are_refused_even_from_the_meter(value: int, why: str) -> None:
@@ -273,4 +273,25 @@ def test_suppressed_polls_the_cot_is_acted_on_at_the_next_successful_poll() -> N
         assert clear.cot_time == cot
         # The first poll after the jam ends (every 30 minutes) acts on it.
         assert jam_until <= when <= jam_until + client.behaviour.poll_interval
+        assert all(r.time >= cot for v in client.held().values() for r in v)
+
+
+def test_a_forger_sending_garbage_all_along_cannot_suppress_the_cot() -> None:
+    # Refused forgeries in a meter's name must not make the genuine answers untrusted: a forger
+    # sending one bad answer a minute in each meter's name would otherwise stop every CoT.
+    site = _site()
+    cot = ATTACK + 2 * HOUR
+
+    def forge(now: int) -> None:
+        for kind in (DeviceKind.ESME, DeviceKind.GPF):
+            _inject_to_clients(site, _spoof(site, kind), _tenancy_rsp(0xEE, PAST))
+        if now < cot + DAY:
+            site.at(now + 55, forge)
+
+    site.at(ATTACK, forge)
+    site.at(cot - HOUR, lambda now: site.supplier.restrict_access_for_cot(now, cot))
+    site.run(cot + HOUR)
+    for client in _clients(site):
+        assert client.refused, client.name  # the forger was active and refused
+        assert [c.cot_time for _, c, _ in client.clears] == [cot], client.name
         assert all(r.time >= cot for v in client.held().values() for r in v)

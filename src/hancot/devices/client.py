@@ -31,7 +31,7 @@ from hancot.han.frame import DeviceIdentity, DeviceKind, HanFrame
 from hancot.zcl import registry as reg
 from hancot.zcl.clusters import metering as mt
 from hancot.zcl.clusters.device_management import ProposedTenancyChangeControl as Ctl
-from hancot.zcl.codec import ZclFrame, encode_command, read_attributes
+from hancot.zcl.codec import ZclFrame, default_response, encode_command, read_attributes
 from hancot.zcl.header import Status
 
 #: SEC minimum (SECMP0056 legal text): historic consumption of every period, the load profile,
@@ -49,9 +49,15 @@ ATTRIBUTES_PER_READ = 8
 RESPONSE_WINDOW = 60
 #: Requests per meter remembered as outstanding; older ones are forgotten (sequence numbers wrap).
 MAX_OUTSTANDING = 8
+#: What may answer a tenancy query.
+TENANCY_ANSWERS = ("read_attributes_rsp", "publish_change_of_tenancy")
 #: A CoT dated further ahead than this of the device's clock is refused as absurd: SRV 3.2 sets
 #: the date of a move that is planned, not one years away.
 MAX_FUTURE_COT = 400 * tu.DAY
+#: A CoT dated further back than this before the device joined is refused as absurd: the oldest
+#: history a meter serves is 13 months back (PreviousMonth13, SE 1.4 Table D-24), and a device
+#: can hold nothing older.  A backdated CoT within it is genuine and acted on.
+MAX_BACKDATED_COT = 14 * 31 * tu.DAY
 
 
 @dataclass(frozen=True)
@@ -109,14 +115,36 @@ class MeterLink:
     fuel: str
     tenancy_supported: bool | None = None
     last_tenancy_read: int | None = None
+    #: The meter's last authenticated ChangeOfTenancyUpdateDateTime (0x0200).
+    tenancy_value: int = 0
+    #: The meter's clock minus this device's, from its Time cluster; history periods are the
+    #: meter's days, weeks and months, so they are labelled by its clock.
+    clock_offset: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def meter_time(self, local: int) -> int:
+        return local + self.clock_offset
+
+    def restricts_from(self, moment: int, local: int) -> bool:
+        """Whether this meter, by what it told us, serves nothing dated before ``moment`` now."""
+        return self.tenancy_value not in (0, tu.UTC_INVALID) and (
+            moment <= self.tenancy_value <= self.meter_time(local)
+        )
 
 
 class HanClient(Device):
     """Common IHD/PPMID behaviour.  Subclasses say what they read (:meth:`data_requests`)."""
 
     clusters = frozenset(
-        {reg.BASIC, reg.METERING, reg.MESSAGING, reg.DEVICE_MANAGEMENT, reg.PREPAYMENT, reg.PRICE}
+        {
+            reg.BASIC,
+            reg.TIME,
+            reg.METERING,
+            reg.MESSAGING,
+            reg.DEVICE_MANAGEMENT,
+            reg.PREPAYMENT,
+            reg.PRICE,
+        }
     )
     #: Record kinds this device caches (for reports).
     record_kinds: ClassVar[tuple[str, ...]] = ()
@@ -139,12 +167,11 @@ class HanClient(Device):
         self.meters: dict[str, MeterLink] = {}
         self.clears: list[tuple[int, Clear, int]] = []
         self.tenancy_reads: list[tuple[int, str]] = []
-        #: meter -> {ZCL sequence number: time sent} of tenancy requests not yet answered.
-        self.outstanding: dict[str, dict[int, int]] = {}
+        #: meter -> {ZCL sequence number: (time sent, request)} of tenancy queries not yet
+        #: answered.
+        self.outstanding: dict[str, dict[int, tuple[int, str]]] = {}
         #: Tenancy frames refused as unauthenticated: (time, source name, reason).
         self.refused: list[tuple[int, str, str]] = []
-        #: meter -> when a tenancy frame with its address was last refused (a forger is about).
-        self.suspect: dict[str, int] = {}
         self._restore_bindings()
 
     # -- binding --------------------------------------------------------------------------------
@@ -230,7 +257,7 @@ class HanClient(Device):
             if self.behaviour.reads_tenancy and DeviceKind(name) in self.behaviour.tenancy_sources:
                 self.tenancy_reads.append((now, name))
                 tsn = self.next_tsn()
-                self._expect(now, name, tsn)
+                self._expect(now, name, tsn, "read_attributes")
                 out.append(
                     self.send(
                         now,
@@ -248,6 +275,8 @@ class HanClient(Device):
         """The (cluster, ZCL frame) requests this device sends to a meter on a poll."""
         requests: list[tuple[int, bytes]] = []
         if full:
+            # The meter's clock first: the history read after it is labelled by its days.
+            requests.append((reg.TIME, read_attributes([0x0000], tsn=self.next_tsn())))
             requests.append(
                 (
                     reg.MESSAGING,
@@ -271,13 +300,15 @@ class HanClient(Device):
             and link.identity.link_key is not None
         )
 
-    def _expect(self, now: int, meter: str, tsn: int) -> None:
+    def _expect(self, now: int, meter: str, tsn: int, request: str) -> None:
         pending = self.outstanding.setdefault(meter, {})
-        pending[tsn] = now
+        pending[tsn] = (now, request)
         while len(pending) > MAX_OUTSTANDING:
             del pending[next(iter(pending))]
 
-    def _authentic(self, now: int, meter: str, frame: HanFrame, tsn: int) -> str | None:
+    def _authentic(
+        self, now: int, meter: str, frame: HanFrame, tsn: int, answer: str
+    ) -> str | None:
         """Why a tenancy answer from ``meter`` must not be believed, or None if it may be.
 
         The sender is already the bound meter by EUI-64 and short address (:meth:`handle`); both
@@ -287,26 +318,31 @@ class HanClient(Device):
         if not self.behaviour.authenticates_tenancy:
             return None
         link = self.meters[meter]
-        sent = self.outstanding.get(meter, {}).pop(tsn, None)
-        if now - self.suspect.get(meter, now - RESPONSE_WINDOW - 1) <= RESPONSE_WINDOW:
-            # Someone sent forged answers in this meter's name a moment ago, e.g. guessing the
-            # 8-bit sequence number: an answer that happens to match is not trusted either; the
-            # next poll asks again.
-            return "forged tenancy frames in this meter's name were just refused"
+        # A refused forgery does not make the meter suspect: that would let anyone suppress the
+        # CoT by sending garbage in the meter's name (docs/security.md, suppression).
         if self._aps(link) and not (
             frame.aps_secured and frame.src.link_key == link.identity.link_key
         ):
             return "not APS-secured with the meter's link key"
-        if sent is None:
+        outstanding = self.outstanding.get(meter, {})
+        request = outstanding.get(tsn)
+        # A tenancy query may be answered with the attributes or with a Publish Change of
+        # Tenancy: both carry the same information, and either must match one of our queries.
+        if request is None or answer not in TENANCY_ANSWERS:
             return f"answers no outstanding request (sequence number {tsn})"
+        del outstanding[tsn]
+        sent = request[0]
         if now - sent > RESPONSE_WINDOW:
             return f"answers a request {now - sent} s old"
         return None
 
-    def _refuse(self, now: int, meter: str, frame: HanFrame, reason: str) -> list[HanFrame]:
-        self.suspect[meter] = now
+    def _refuse(self, now: int, frame: HanFrame, decoded: ZclFrame, reason: str) -> list[HanFrame]:
         self.refused.append((now, frame.src.name, reason))
         self.note(now, f"tenancy frame from {frame.src.name} refused: {reason}")
+        if decoded.header.cluster_specific and not decoded.header.disable_default_response:
+            # A command that asked for a Default Response learns it was refused (ZCL r8 2.5.12).
+            refused = default_response(decoded.header, Status.NOT_AUTHORIZED)
+            return [self.send(now, frame.src, frame.cluster, refused)]
         return []
 
     def _plausible(self, local_now: int, value: int) -> str | None:
@@ -316,8 +352,11 @@ class HanClient(Device):
         if value > local_now + MAX_FUTURE_COT:
             return f"CoT date {tu.iso(value)} is implausibly far in the future"
         joined = self.store.get("joined_at")
-        if joined is not None and value < int(joined):
-            return f"CoT date {tu.iso(value)} is before this device was installed"
+        if joined is not None and value < int(joined) - MAX_BACKDATED_COT:
+            return (
+                f"CoT date {tu.iso(value)} is older than any history a meter serves "
+                "before this device was installed"
+            )
         return None
 
     # -- the CoT ---------------------------------------------------------------------------------
@@ -372,10 +411,29 @@ class HanClient(Device):
         return self.poll(now, full=True)
 
     # -- ingesting what the meters send -----------------------------------------------------------
-    def keep(self, kind: str, key: str, start: int, end: int, data: dict[str, Any]) -> bool:
-        """Cache a record covering [start, end) unless it is wholly the previous occupier's."""
+    def keep(
+        self,
+        now: int,
+        kind: str,
+        key: str,
+        start: int,
+        end: int,
+        data: dict[str, Any],
+        source: MeterLink | None = None,
+    ) -> bool:
+        """Cache a record covering [start, end) unless it holds the previous occupier's data.
+
+        A record wholly before the last CoT is theirs.  One whose period straddles it is kept,
+        dated from the CoT, only if its meter restricts its own history from the CoT on (its
+        0x0200 is at or after the CoT and its clock has reached it); otherwise its value still
+        counts the previous occupier's consumption, and it waits for the next period.
+        """
         watermark = self.tracker.watermark if self.behaviour.refuses_pre_cot_records else 0
         if end <= watermark:
+            return False
+        if start < watermark and (
+            source is None or not source.restricts_from(watermark, self.local_time(now))
+        ):
             return False
         self.store.put(kind, key, max(start, watermark), data)
         return True
@@ -402,14 +460,18 @@ class HanClient(Device):
             return super().handle(now, frame, decoded)
         if decoded.name == "read_attributes_rsp":
             if frame.cluster == reg.DEVICE_MANAGEMENT:
-                reason = self._authentic(now, meter, frame, decoded.header.tsn)
+                reason = self._authentic(
+                    now, meter, frame, decoded.header.tsn, "read_attributes_rsp"
+                )
                 if reason is not None:
-                    return self._refuse(now, meter, frame, reason)
+                    return self._refuse(now, frame, decoded, reason)
             return self._on_attributes(now, meter, frame.cluster, decoded.args["records"])
         if decoded.name == "publish_change_of_tenancy":
-            reason = self._authentic(now, meter, frame, decoded.header.tsn)
+            reason = self._authentic(
+                now, meter, frame, decoded.header.tsn, "publish_change_of_tenancy"
+            )
             if reason is not None:
-                return self._refuse(now, meter, frame, reason)
+                return self._refuse(now, frame, decoded, reason)
         handler = getattr(self, f"_on_{decoded.name}", None)
         if handler is None:
             return super().handle(now, frame, decoded)
@@ -445,11 +507,19 @@ class HanClient(Device):
                         )
                     link.tenancy_supported = False
                     return []
+                if 0x0200 not in values:
+                    self.note(now, f"{meter} answered 0x0200 with a value that is not a UTCTime")
+                    return []
                 link.tenancy_supported = True
+                link.tenancy_value = int(values[0x0200])
                 if self.behaviour.reads_tenancy:
                     return self._observe(
                         now, meter, int(values[0x0200]), int(values.get(0x0201, 0))
                     )
+            return []
+        if cluster == reg.TIME:
+            if 0x0000 in values:
+                link.clock_offset = int(values[0x0000]) - self.local_time(now)
             return []
         self.ingest(now, link, cluster, values)
         return []
@@ -460,12 +530,13 @@ class HanClient(Device):
     # -- messaging -------------------------------------------------------------------------------
     def _on_display_message(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
         args = decoded.args
-        start = int(args["start_time"]) or now
+        start = int(args["start_time"]) or self.local_time(now)
         duration = int(args["duration_in_minutes"])
         end = tu.UTC_INVALID if duration == 0xFFFF else start + 60 * duration
         kept = self.keep(
+            now,
             "message",
-            str(int(args["message_id"])),
+            f"{meter}:{int(args['message_id'])}",
             start,
             start + 1,
             {"text": str(args["message"]), "from": meter, "end": end, "received": now},
@@ -488,7 +559,7 @@ class HanClient(Device):
     _on_display_protected_message = _on_display_message
 
     def _on_cancel_message(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
-        self.store.delete("message", str(int(decoded.args["message_id"])))
+        self.store.delete("message", f"{meter}:{int(decoded.args['message_id'])}")
         return []
 
     def _on_cancel_all_messages(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
@@ -583,37 +654,43 @@ class Ihd(HanClient):
     def ingest(self, now: int, link: MeterLink, cluster: int, values: dict[int, Any]) -> None:
         if cluster != reg.METERING:
             return
-        local = self.local_time(now)
+        # Periods are the meter's days, weeks and months: label them by its clock.
+        meter_now = link.meter_time(self.local_time(now))
         fuel = link.fuel
         if 0x0000 in values:
             self.store.set(f"summation:{fuel}", int(values[0x0000]))
         if 0x0400 in values:
             self.store.set(f"demand:{fuel}", int(values[0x0400]))
-        for attr_id, period in history_periods(local).items():
+        for attr_id, period in history_periods(meter_now).items():
             value = values.get(attr_id)
             if value is not None and value != period.invalid:
                 self.keep(
+                    now,
                     period.kind,
                     f"{fuel}:{period.start}",
                     period.start,
                     period.end,
                     {"fuel": fuel, "wh": int(value)},
+                    source=link,
                 )
 
     def _on_get_profile_response(self, now: int, meter: str, decoded: ZclFrame) -> list[HanFrame]:
         args = decoded.args
         if int(args["status"]) != 0:
             return []
-        fuel = self.meters[meter].fuel
+        link = self.meters[meter]
+        fuel = link.fuel
         end = int(args["end_time"])
         for i, wh in enumerate(args["intervals"]):
             start = end - (i + 1) * tu.HALF_HOUR
             self.keep(
+                now,
                 "profile",
                 f"{fuel}:{start}",
                 start,
                 start + tu.HALF_HOUR,
                 {"fuel": fuel, "wh": int(wh)},
+                source=link,
             )
         return []
 
@@ -686,7 +763,12 @@ class Ppmid(HanClient):
             code = bytes(record.top_up_code).decode("ascii", "replace")
             time = int(record.top_up_time)
             self.keep(
-                "top_up", code, time, time + 1, {"amount": int(record.top_up_amount), "code": code}
+                now,
+                "top_up",
+                code,
+                time,
+                time + 1,
+                {"amount": int(record.top_up_amount), "code": code},
             )
         return []
 
@@ -694,6 +776,7 @@ class Ppmid(HanClient):
         for record in decoded.args["debt_payload"]:
             time = int(record.collection_time)
             self.keep(
+                now,
                 "debt_log",
                 str(time),
                 time,
