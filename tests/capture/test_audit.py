@@ -115,7 +115,8 @@ def test_reference_cot_change_is_seen_on_both_meters(reference: Audited) -> None
     assert changed == {(reference.label(ESME), cot), (reference.label(GPF), cot)}
     for change in reference.report.cot_changes:
         if change.previous:
-            assert change.control == "0x00000200"  # bit 9, clear IHD data - consumer
+            # The demo sets bits 2, 3 (reset credit and debit registers) and 9 (clear IHD data).
+            assert change.control == "0x0000020c"
             assert change.time < cot  # set the afternoon before, future-dated
     assert {e["cot"] for e in reference.report.cot_in_effect} == {cot}
 

@@ -20,6 +20,12 @@ def test_reference_premises_is_clean() -> None:
     # Before the CoT the devices did hold A's data: the clear is what made it clean.
     assert result.before["IHD"]["holds"]["day"] > 0
     assert result.before["PPMID"]["holds"]["top_up"] > 0
+    # A's credit and debt were settled off the meter (control bits 2 and 3): B's PPMID shows
+    # only what B topped up, less what B used, and no debt of A's.
+    shows = result.after["PPMID"]["shows"]
+    assert result.before["PPMID"]["shows"]["debt_pence"] > 0
+    assert shows["debt_pence"] == 0
+    assert 0 <= shows["credit_pence"] <= 1000
 
 
 @pytest.mark.parametrize("which", ["ihd", "ppmid"])

@@ -22,6 +22,7 @@ from hancot.han.occupancy import Occupancy, Occupant
 from hancot.han.premises import Premises, PremisesConfig
 from hancot.scenario.exposure import Exposure, exposure
 from hancot.wan.supplier import Supplier
+from hancot.zcl.clusters.device_management import ProposedTenancyChangeControl as Ctl
 
 #: The demo starts on a Monday, so weeks line up with the calendar.
 DEFAULT_START = tu.parse_iso("2026-01-05T00:00:00Z")
@@ -168,7 +169,7 @@ def run_demo(opts: DemoOptions | None = None) -> DemoResult:
             lambda now: supplier.top_up(now, 2000),
         )
     for day, text in (
-        (2, "Occupier A: your January statement is ready"),
+        (min(2, a_days - 2), "Occupier A: your January statement is ready"),
         (min(9, a_days - 1), "Occupier A: your smart meter reading was 4,212 kWh"),
     ):
         a_messages.append(text)
@@ -185,11 +186,15 @@ def run_demo(opts: DemoOptions | None = None) -> DemoResult:
             before[client.name] = _snapshot(client, now)
 
     # The supplier restricts access the afternoon before A leaves, for midnight (future-dated).
+    # Control: clear IHD data (bit 9), and settle A's credit and debt off the meter (bits 2, 3).
+    control = int(
+        Ctl.Clear_IHD_Data_Consumer | Ctl.Reset_Credit_Register | Ctl.Reset_Debit_Register
+    )
     at(
         cot_time - 10 * hour,
         "supplier",
-        f"SRV 3.2 Restrict Access for CoT from {tu.iso(cot_time)}",
-        lambda now: supplier.restrict_access_for_cot(now, cot_time),
+        f"SRV 3.2 Restrict Access for CoT from {tu.iso(cot_time)} (control 0x{control:08X})",
+        lambda now: supplier.restrict_access_for_cot(now, cot_time, control=control),
     )
     at(cot_time - 60, "premises", "occupier A moves out", snapshot_before)
     at(cot_time, "premises", "occupier B moves in", lambda now: None)

@@ -50,6 +50,7 @@ class Supplier:
         self.provider_id = provider_id
         self.events: list[WanEvent] = []
         self._counter = 0x1000
+        self._last_message_id = 0
 
     def _next_counter(self) -> int:
         self._counter += 1
@@ -66,6 +67,10 @@ class Supplier:
     ) -> list[HanFrame]:
         """Set the CoT date-time (past or future; 0xFFFFFFFF cancels) on the chosen meters."""
         fuels = _check_fuels(fuels)
+        if not 0 <= restriction <= tu.UTC_INVALID:
+            raise HancotError(
+                f"restriction date-time {restriction} is outside UTCTime (0..0xFFFFFFFF)"
+            )
         frames: list[HanFrame] = []
         if "electricity" in fuels:
             request = dlms.build_ecs12_set(
@@ -113,7 +118,9 @@ class Supplier:
         """Send a supplier message to the chosen meters; they push it to the IHD and PPMID."""
         fuels = _check_fuels(fuels)
         frames: list[HanFrame] = []
-        message_id = now
+        # Message ids are issue times (as in the DCC reference data), kept unique and increasing.
+        message_id = max(now, self._last_message_id + 1)
+        self._last_message_id = message_id
         if "electricity" in fuels:
             frames += self.premises.esme.wan_display_message(now, message_id, text, control=control)
             self.events.append(
