@@ -46,9 +46,9 @@ from hancot import timeutil as tu
 from hancot.capture.decoder import CaptureRecord, LinkKeys
 from hancot.capture.pcap import PcapReader
 from hancot.capture.reader import decode_records
+from hancot.devices.periods import HISTORY_ATTRIBUTE_IDS, history_periods
 from hancot.errors import HancotError, ZclDecodeError
 from hancot.zcl import registry as reg
-from hancot.zcl.clusters import metering as mt
 from hancot.zcl.codec import ZclFrame, decode_frame
 from hancot.zcl.header import Status, parse_header
 
@@ -67,40 +67,15 @@ _NWK_ONLY = 1 << 64
 _PROFILE_PERIOD = {0: 86400, 1: 3600, 2: 1800, 3: 900, 4: 600, 5: 450, 6: 300, 7: 150}
 #: Prepayment top-up slot date-time attributes 0x01n0, n = 0..4 (SE 1.4 D.7.2.2.2).
 _TOP_UP_TIMES = {0x0100 + 0x10 * n for n in range(5)}
-_INVALID_U24 = 0xFFFFFF
-_INVALID_U32 = 0xFFFFFFFF
 _EXAMPLE_NOTES = 20
-
-
-def _history_attributes() -> dict[int, tuple[str, int, int]]:
-    """Metering history attribute -> (unit, how many ago, invalid value)."""
-    out: dict[int, tuple[str, int, int]] = {}
-    for days_ago in range(9):
-        out[mt.day_attribute(days_ago)] = ("day", days_ago, _INVALID_U24)
-    for weeks_ago in mt.WEEKS:
-        out[mt.week_attribute(weeks_ago)] = ("week", weeks_ago, _INVALID_U24)
-    for months_ago in mt.MONTHS:
-        out[mt.month_attribute(months_ago)] = ("month", months_ago, _INVALID_U32)
-    return out
-
-
-HISTORY_ATTRIBUTES = _history_attributes()
+HISTORY_ATTRIBUTES = HISTORY_ATTRIBUTE_IDS
 
 
 def history_period(attr_id: int, at: int) -> tuple[int, int] | None:
-    """The [start, end) a Metering history attribute read at ``at`` covers, or None."""
-    entry = HISTORY_ATTRIBUTES.get(attr_id)
-    if entry is None:
-        return None
-    unit, ago, _ = entry
-    if unit == "day":
-        start = tu.day_start(at) - ago * tu.DAY
-        return start, start + tu.DAY
-    if unit == "week":
-        start = tu.week_start(at) - ago * tu.WEEK
-        return start, start + tu.WEEK
-    start = tu.add_months(tu.month_start(at), -ago)
-    return start, tu.add_months(start, 1)
+    """The [start, end) a Metering history attribute read at ``at`` covers, or None (the
+    meters' own table, devices/periods.py)."""
+    period = history_periods(at).get(attr_id)
+    return None if period is None else (period.start, period.end)
 
 
 def _eui_text(eui64: int) -> str:
@@ -447,7 +422,7 @@ class Auditor:
             ids = {int.from_bytes(body[i : i + 2], "little") for i in range(0, len(body) - 1, 2)}
             name = "read_attributes"
             tenancy = cluster == reg.DEVICE_MANAGEMENT and bool(ids & set(TENANCY_ATTRIBUTES))
-            asks = tenancy or (cluster == reg.METERING and bool(ids & HISTORY_ATTRIBUTES.keys()))
+            asks = tenancy or (cluster == reg.METERING and bool(ids & HISTORY_ATTRIBUTES))
         elif specific:
             decoded = self._decode(rec)
             if decoded is None:
@@ -507,7 +482,7 @@ class Auditor:
             ids = {r.attr_id for r in records}
             if cluster == reg.DEVICE_MANAGEMENT and ids & set(TENANCY_ATTRIBUTES):
                 self._tenancy_answer(rec, src, records)
-            elif cluster == reg.METERING and ids & HISTORY_ATTRIBUTES.keys():
+            elif cluster == reg.METERING and ids & HISTORY_ATTRIBUTES:
                 dev.meter = True
                 self._check_history(rec, src, receiver, records)
             elif cluster == reg.PREPAYMENT and ids & _TOP_UP_TIMES:
@@ -603,13 +578,12 @@ class Auditor:
         cot = self.cot_in_effect(meter, rec.time)
         if cot is None:
             return
+        periods = history_periods(rec.time)
         for r in records:
-            period = history_period(r.attr_id, rec.time)
+            period = periods.get(r.attr_id)
             if period is None or r.status != Status.SUCCESS:
                 continue
-            invalid = HISTORY_ATTRIBUTES[r.attr_id][2]
-            if period[1] <= cot and int(r.value) != invalid:
-                unit, ago, _ = HISTORY_ATTRIBUTES[r.attr_id]
+            if period.end <= cot and int(r.value) != period.invalid:
                 self._violate(
                     rec,
                     "pre-cot-history",
@@ -617,8 +591,8 @@ class Auditor:
                     meter,
                     receiver,
                     cot,
-                    f"Metering 0x{r.attr_id:04x} ({unit} -{ago}, {_when(period[0])} .. "
-                    f"{_when(period[1])}) = {int(r.value)}",
+                    f"Metering 0x{r.attr_id:04x} ({period.kind} -{period.ago}, "
+                    f"{_when(period.start)} .. {_when(period.end)}) = {int(r.value)}",
                 )
 
     def _check_top_up_slots(

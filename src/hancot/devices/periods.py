@@ -21,6 +21,7 @@ INVALID_U32 = 0xFFFFFFFF
 @dataclass(frozen=True)
 class Period:
     kind: str  # day | week | month
+    ago: int  # 0 = current, 1 = previous ...
     start: int
     end: int
     invalid: int
@@ -31,17 +32,31 @@ def _periods_of_day(day: int) -> dict[int, Period]:
     periods: dict[int, Period] = {}
     for days_ago in range(9):
         start = day - days_ago * tu.DAY
-        periods[mt.day_attribute(days_ago)] = Period("day", start, start + tu.DAY, INVALID_U24)
+        periods[mt.day_attribute(days_ago)] = Period(
+            "day", days_ago, start, start + tu.DAY, INVALID_U24
+        )
     this_week = tu.week_start(day)
     for weeks_ago in mt.WEEKS:
         start = this_week - weeks_ago * tu.WEEK
-        periods[mt.week_attribute(weeks_ago)] = Period("week", start, start + tu.WEEK, INVALID_U24)
+        periods[mt.week_attribute(weeks_ago)] = Period(
+            "week", weeks_ago, start, start + tu.WEEK, INVALID_U24
+        )
     this_month = tu.month_start(day)
     for months_ago in mt.MONTHS:
         start = tu.add_months(this_month, -months_ago)
         end = tu.add_months(start, 1)
-        periods[mt.month_attribute(months_ago)] = Period("month", start, end, INVALID_U32)
+        periods[mt.month_attribute(months_ago)] = Period(
+            "month", months_ago, start, end, INVALID_U32
+        )
     return periods
+
+
+#: Every delivered-consumption history attribute id.
+HISTORY_ATTRIBUTE_IDS = frozenset(
+    [mt.day_attribute(d) for d in range(9)]
+    + [mt.week_attribute(w) for w in mt.WEEKS]
+    + [mt.month_attribute(m) for m in mt.MONTHS]
+)
 
 
 def history_periods(local_now: int) -> dict[int, Period]:
