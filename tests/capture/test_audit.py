@@ -316,3 +316,34 @@ def test_read_back_matches_audit_counts(reference: Audited) -> None:
     records = list(read_capture(capture.path, capture.network_key, capture.link_keys))
     report = audit_records(records, names=capture.device_names)
     assert report.as_dict()["tenancy_reads"] == reference.report.as_dict()["tenancy_reads"]
+
+
+@pytest.mark.parametrize("offset", [-600, 3600])
+def test_a_meter_is_judged_by_its_own_clock(tmp_path: Path, offset: int) -> None:
+    # The ESME's clock is off the capture's: it restricts when *its* clock reaches the CoT, and
+    # labels its history by its own days. Judged by the capture's clock it would look wrong.
+    def skewed(premises: Premises) -> None:
+        premises.esme.clock_offset = offset
+
+    audited = run(tmp_path / "skew.pcap", DemoOptions(days=DAYS, on_premises=skewed))
+    assert audited.report.verdict == "compliant", audited.report.render()
+
+
+def test_a_capture_stamped_by_another_clock_is_judged_by_the_meters(
+    tmp_path: Path, leaky: Audited
+) -> None:
+    # A sniffer that stamps frames from boot (here: 1972) must not hide a meter's violation.
+    raw = bytearray(leaky.capture.path.read_bytes())
+    offset = 24  # classic pcap global header
+    while offset < len(raw):
+        seconds, _, captured, _ = struct.unpack_from("<IIII", raw, offset)
+        struct.pack_into("<I", raw, offset, seconds - 1_700_000_000)
+        offset += 16 + captured
+    shifted = tmp_path / "shifted.pcap"
+    shifted.write_bytes(raw)
+    capture = leaky.capture
+    report = audit_capture(
+        shifted, capture.network_key, capture.link_keys, names=capture.device_names
+    )
+    assert report.verdict == "violation"
+    assert {v.rule for v in report.violations} >= {"pre-cot-history"}

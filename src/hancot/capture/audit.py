@@ -349,6 +349,8 @@ class Auditor:
         self._requests: list[_Request] = []  # tenancy queries and data requests
         self._cot_value: dict[int, int] = {}
         self._cot_effects: dict[int, list[tuple[int, int]]] = {}
+        #: meter -> its clock minus the capture's, from its Time cluster answers.
+        self._clock_offset: dict[int, int] = {}
         self._changes: list[tuple[int, int, int, int | None, int, int | None]] = []
         self._violations: list[_Violation] = []
         self._talks_to: set[tuple[int, int]] = set()
@@ -487,6 +489,8 @@ class Auditor:
                 self._check_history(rec, src, receiver, records)
             elif cluster == reg.PREPAYMENT and ids & _TOP_UP_TIMES:
                 self._check_top_up_slots(rec, src, receiver, records)
+            elif cluster == reg.TIME:
+                self._time_answer(rec, src, records)
             dev.served.add(cluster)
             return
         dev.served.add(cluster)
@@ -507,6 +511,23 @@ class Auditor:
             )
         elif name == "display_message":
             self._check_message(rec, src, receiver, decoded.args)
+
+    # -- the meters' clocks ---------------------------------------------------------------------
+    def _time_answer(self, rec: CaptureRecord, src: int, records: list[Any]) -> None:
+        """A meter's Time (0x000A attribute 0x0000): how far its clock is from the capture's.
+
+        A meter dates its CoT, its history periods and its restriction by its own clock, and a
+        sniffer may stamp frames from another (or from boot): judging by the capture's clock
+        would report a meter that is right by its own clock, and miss one that is wrong.
+        """
+        assert rec.time is not None
+        for r in records:
+            if r.attr_id == 0x0000 and r.status == Status.SUCCESS and isinstance(r.value, int):
+                self._clock_offset[src] = int(r.value) - rec.time
+
+    def meter_time(self, meter: int, at: int) -> int:
+        """Capture time ``at`` on ``meter``'s clock (the capture's own if it never said)."""
+        return at + self._clock_offset.get(meter, 0)
 
     # -- the CoT ------------------------------------------------------------------------------
     def _tenancy_answer(self, rec: CaptureRecord, src: int, records: list[Any]) -> None:
@@ -531,6 +552,7 @@ class Auditor:
 
     def _observe_cot(self, rec: CaptureRecord, meter: int, value: int, control: int | None) -> None:
         assert rec.time is not None
+        now = self.meter_time(meter, rec.time)
         previous = self._cot_value.get(meter)
         if previous == value:
             return
@@ -539,12 +561,14 @@ class Auditor:
         effects = self._cot_effects.setdefault(meter, [])
         if value == tu.UTC_INVALID:
             # A cancel withdraws a CoT not yet in effect; one in effect stays (DOMAIN.md 7).
-            effects[:] = [(t, v) for t, v in effects if t <= rec.time]
+            effects[:] = [(t, v) for t, v in effects if t <= now]
         elif value != 0:
-            effects.append((max(value, rec.time), value))
+            effects.append((max(value, now), value))
 
     def cot_in_effect(self, meter: int, at: int) -> int | None:
-        """The CoT date-time in effect on ``meter`` at ``at`` (None: none has taken effect)."""
+        """The CoT date-time in effect on ``meter`` at capture time ``at`` (None: none has taken
+        effect), judged by the meter's clock."""
+        at = self.meter_time(meter, at)
         best: tuple[int, int] | None = None
         for effect, value in self._cot_effects.get(meter, ()):
             if effect <= at and (best is None or effect >= best[0]):
@@ -578,7 +602,10 @@ class Auditor:
         cot = self.cot_in_effect(meter, rec.time)
         if cot is None:
             return
-        periods = history_periods(rec.time)
+        try:
+            periods = history_periods(self.meter_time(meter, rec.time))
+        except ValueError:
+            return  # a clock before 2001 (a sniffer stamping from boot): periods undefined
         for r in records:
             period = periods.get(r.attr_id)
             if period is None or r.status != Status.SUCCESS:
@@ -675,8 +702,11 @@ class Auditor:
         self, rec: CaptureRecord, sender: int, receiver: int | None, args: dict[str, Any]
     ) -> None:
         assert rec.time is not None
-        cot = self.cot_in_effect(sender, rec.time)
-        if cot is None:
+        # A meter that reports a CoT is judged by its own (and its own clock); one that never
+        # did (e.g. a pre-ESMETS 5.1 meter) by the latest CoT in effect on the premises.
+        if self._cot_value.get(sender, 0) not in (0, tu.UTC_INVALID):
+            cot = self.cot_in_effect(sender, rec.time)
+        else:
             cot = self._premises_cot(rec.time)
         start = int(args.get("start_time", 0))
         # Start time 0 means "now" (SE 1.4 D.5.2.3.1.1): dated at sending, never before the CoT.
