@@ -160,7 +160,7 @@ def console_summary(report: ConformanceReport) -> str:
         f"{counts[PASS]} passed, {counts[FAIL]} failed, {counts[ERROR]} errors, "
         f"{counts[NOT_APPLICABLE]} not applicable; {len(report.scenarios)} scenarios in "
         f"{report.seconds:.1f} s",
-        "verdict: " + ("CONFORMS" if report.ok else "DOES NOT CONFORM"),
+        "verdict: " + verdict_text(report),
     ]
     return "\n".join(lines)
 
@@ -219,7 +219,7 @@ def to_html(report: ConformanceReport) -> str:
         f"<td>{e(s.status)}</td><td>{s.seconds:.2f} s</td><td>{e(s.error)}</td></tr>"
         for s in report.scenarios
     )
-    verdict = "CONFORMS" if report.ok else "DOES NOT CONFORM"
+    verdict = verdict_text(report)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>hancot conformance report: {e(subject.name)}</title>
@@ -248,3 +248,12 @@ def to_html(report: ConformanceReport) -> str:
 premises clock (UTC).</p>
 </body></html>
 """
+
+
+def verdict_text(report: ConformanceReport) -> str:
+    """CONFORMS, DOES NOT CONFORM, or INCONCLUSIVE when nothing applicable was decided."""
+    if report.ok:
+        return "CONFORMS"
+    if not any(r.verdict in (FAIL, ERROR) for r in report.results):
+        return "INCONCLUSIVE (no applicable requirement passed)"
+    return "DOES NOT CONFORM"

@@ -78,8 +78,11 @@ class ConformanceReport:
 
     @property
     def ok(self) -> bool:
-        """No applicable requirement failed or errored."""
-        return not any(r.verdict in (FAIL, ERROR) for r in self.results)
+        """No applicable requirement failed or errored, and at least one passed (a run where
+        nothing applied proves nothing)."""
+        return not any(r.verdict in (FAIL, ERROR) for r in self.results) and any(
+            r.verdict == PASS for r in self.results
+        )
 
     def verdict_of(self, req_id: str) -> str:
         for result in self.results:

@@ -53,6 +53,16 @@ CLEAR_PREPAYMENT_DATA = 1 << 14
 CLEAR_IHD_DATA_CONSUMER = 1 << 9
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not-applicable"
+#: Which cluster carries the data of each record kind to an IHD/PPMID.
+_KIND_CLUSTER = {
+    "day": reg.METERING,
+    "week": reg.METERING,
+    "month": reg.METERING,
+    "profile": reg.METERING,
+    "message": reg.MESSAGING,
+    "top_up": reg.PREPAYMENT,
+    "debt_log": reg.PREPAYMENT,
+}
 
 
 @dataclass
@@ -175,12 +185,18 @@ class Ctx:
             since if since is not None else cot - MINUTE, self.bench.now
         )
         if held == 0 and left == 0:
+            # Nothing held is "not applicable" only if nothing of the kind ever reached the
+            # device; a device that was sent such data and reports none cannot show its clear.
+            delivered = self._data_delivered(kinds, cot)
             self.check(
                 number,
-                None,
-                f"the device held no {what} record dated before the CoT, so there was nothing "
-                "to clear",
-                frames=frames,
+                False if delivered else None,
+                f"the device reports no {what} record dated before the CoT although "
+                f"{len(delivered)} frame(s) carrying it reached it: its clear cannot be shown"
+                if delivered
+                else f"the device held no {what} record dated before the CoT, so there was "
+                "nothing to clear",
+                frames=delivered or frames,
                 state=evidence,
             )
             return
@@ -192,6 +208,19 @@ class Ctx:
             frames=frames,
             state=evidence,
         )
+
+    def _data_delivered(self, kinds: tuple[str, ...], until: int) -> list[FrameRecord]:
+        """Frames from the meters to the device, before ``until``, that carry data of ``kinds``
+        (Metering for consumption and profile, Messaging for messages, Prepayment for logs)."""
+        clusters = {_KIND_CLUSTER[k] for k in kinds if k in _KIND_CLUSTER}
+        return [
+            r
+            for r in self.bench.frames_between(0, until)
+            if r.frame.dst.name == self.bench.name
+            and r.frame.cluster in clusters
+            and r.frame.src.kind in (DeviceKind.ESME, DeviceKind.GPF)
+            and len(r.frame.payload) > 5  # more than a Default Response
+        ]
 
     def judge_kept(
         self,
