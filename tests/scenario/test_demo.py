@@ -84,6 +84,10 @@ def test_cli_text_report_and_frame_log(tmp_path: Path, capsys: pytest.CaptureFix
         (["demo", "--days", "zero"], "not a whole number"),
         (["demo", "--policy", "all"], "invalid choice"),
         (["demo", "--frame-log", "/nonexistent/dir/log.txt"], "cannot write"),
+        (["demo", "--days", "4", "--frame-log", "/dev/full"], "No space left"),
+        (["conform", "--scenario-timeout", "inf"], "less than a day"),
+        (["conform", "--scenario-timeout", "nan"], "less than a day"),
+        (["conform", "--scenario-timeout", "0"], "more than 0"),
     ],
 )
 def test_cli_bad_arguments_give_one_clear_line(args: list[str], message: str) -> None:
@@ -111,3 +115,19 @@ def test_cli_output_cut_short_by_the_reader_is_not_an_error() -> None:
     assert run.stdout.startswith("2026-")
     assert run.stderr == ""
     assert run.returncode == 0
+
+
+def test_output_to_a_full_disk_is_one_error_line() -> None:
+    for args in (["demo", "--days", "4"], ["applicability"], ["conform", "--list-devices"]):
+        with open("/dev/full", "w") as full:
+            run = subprocess.run(
+                [sys.executable, "-m", "hancot.cli.main", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        assert run.returncode == 2, args
+        assert (
+            run.stderr.strip() == "hancot: error: cannot write the output: No space left on device"
+        )

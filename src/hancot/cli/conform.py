@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hancot.cli.options import positive_seconds
 from hancot.errors import HancotError
 
 
@@ -57,7 +58,7 @@ def register(commands: Any) -> None:
     conform.add_argument("--html", type=Path, metavar="FILE", help="write a standalone HTML report")
     conform.add_argument(
         "--scenario-timeout",
-        type=float,
+        type=positive_seconds,
         default=30.0,
         metavar="SECONDS",
         help="real-time limit of one scenario (default 30)",

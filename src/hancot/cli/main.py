@@ -46,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a full disk or closed pipe shows here, not at interpreter exit
+        return code
     except HancotError as exc:
         print(f"hancot: error: {exc}", file=sys.stderr)
         return 2
@@ -57,6 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``hancot ... | head``): not an error; silence the final flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.filename is not None:
+            print(f"hancot: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        else:
+            print(f"hancot: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from hancot.scenario.demo import DemoOptions
 
 
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds greater than 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < 86_400:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and less than a day")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -64,7 +75,8 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 def cannot_write(exc: OSError) -> HancotError:
     """The one-line user error for a file a command could not open or write."""
-    return HancotError(f"cannot write {exc.filename}: {exc.strerror}")
+    where = exc.filename if exc.filename is not None else "the output file"
+    return HancotError(f"cannot write {where}: {exc.strerror}")
 
 
 @contextmanager
