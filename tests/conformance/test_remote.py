@@ -245,7 +245,8 @@ def test_misbehaving_device_gives_a_typed_error_not_a_hang(
         with pytest.raises(RemoteDeviceError) as again:
             call()
         assert again.value is caught.value
-    assert time.monotonic() - began < 0.5
+    # Well under the 2 s request timeout: nothing waited for the device again.
+    assert time.monotonic() - began < 1.5
     dut.close()
     assert dut.process is not None and dut.process.poll() is not None
 
