@@ -596,7 +596,7 @@ def test_tcp_factory_gets_a_factory_new_device_per_session(
     listening_example: tuple[str, int],
 ) -> None:
     host, port = listening_example
-    factory = RemoteFactory(f"tcp:{host}:{port}", timeout=2.0)
+    factory = RemoteFactory(f"tcp:{host}:{port}", timeout=10.0)
     assert "IHDTS v5.0" in factory.describe()
     assert (factory.kind, factory.policy) == (DeviceKind.IHD, "extended")
     # One session through a CoT: the device holds data; the next session is a new device.
@@ -677,7 +677,7 @@ def _signal_zero(pid: int) -> None:
 def test_a_device_with_a_fixed_eui64_answers_with_its_own(devices: list[RemoteDevice]) -> None:
     proposed = DeviceIdentity("IHD", DeviceKind.IHD, EUI64[DeviceKind.IHD], 0x1111, bytes(16))
     dut = RemoteDevice.spawn(
-        [*EXAMPLE, "--eui64", "00:11:22:33:44:55:66:77"], timeout=2.0, identity=proposed
+        [*EXAMPLE, "--eui64", "00:11:22:33:44:55:66:77"], timeout=10.0, identity=proposed
     )
     devices.append(dut)
     assert dut.identity == DeviceIdentity("IHD", DeviceKind.IHD, 0x0011223344556677, 0x1111)
@@ -685,7 +685,7 @@ def test_a_device_with_a_fixed_eui64_answers_with_its_own(devices: list[RemoteDe
 
 def test_exec_factory_starts_a_process_per_session() -> None:
     factory = RemoteFactory(f"exec:{sys.executable} -m hancot.conformance.example_device "
-                            "--profile legacy --type ppmid", timeout=2.0)  # fmt: skip
+                            "--profile legacy --type ppmid", timeout=10.0)  # fmt: skip
     assert "PPMIDTS v4.2" in factory.describe() and "legacy" in factory.description
     assert factory.kind == DeviceKind.PPMID
     slot = DeviceIdentity("PPMID", DeviceKind.PPMID, EUI64[DeviceKind.PPMID], 0x2345, bytes(16))

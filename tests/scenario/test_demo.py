@@ -88,6 +88,10 @@ def test_cli_text_report_and_frame_log(tmp_path: Path, capsys: pytest.CaptureFix
         (["conform", "--scenario-timeout", "inf"], "less than a day"),
         (["conform", "--scenario-timeout", "nan"], "less than a day"),
         (["conform", "--scenario-timeout", "0"], "more than 0"),
+        (["conform", "--requirements", ","], "names no requirement id"),
+        (["conform", "--type", "PPMID"], "does not match reference-ihd"),
+        (["applicability", "--type", "ESME", "--version", "-1.0"], "MAJOR.MINOR"),
+        (["demo", "--poll-interval", "99999999999999999999"], "more than a day"),
     ],
 )
 def test_cli_bad_arguments_give_one_clear_line(args: list[str], message: str) -> None:

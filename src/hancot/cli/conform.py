@@ -107,6 +107,10 @@ def _cmd_conform(args: argparse.Namespace) -> int:
     from hancot.conformance.runner import run_conformance
 
     subject = load_subject(args.device, kind=args.type, policy=args.policy)
+    if args.type is not None and subject.kind.value != args.type:
+        raise HancotError(
+            f"--type {args.type} does not match {args.device} (device type {subject.kind.value})"
+        )
     kind = subject.kind.value
     profile = DeviceProfile(
         kind,
@@ -115,7 +119,11 @@ def _cmd_conform(args: argparse.Namespace) -> int:
         ota=None if args.ota is None else args.ota == "yes",
         policy=subject.policy,
     )
-    requirement_ids = args.requirements.split(",") if args.requirements else None
+    requirement_ids = None
+    if args.requirements is not None:
+        requirement_ids = [i.strip() for i in args.requirements.split(",") if i.strip()]
+        if not requirement_ids:
+            raise HancotError("--requirements names no requirement id (e.g. COT-IHD-006)")
 
     def progress(line: str) -> None:
         if not args.quiet:

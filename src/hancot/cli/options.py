@@ -25,6 +25,13 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def _poll_minutes(text: str) -> int:
+    value = _positive_int(text)
+    if value > 1440:
+        raise argparse.ArgumentTypeError(f"{text} minutes is more than a day")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -50,7 +57,7 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--poll-interval",
-        type=_positive_int,
+        type=_poll_minutes,
         default=30,
         metavar="MINUTES",
         help="how often IHD/PPMID query the tenancy attributes (default 30)",

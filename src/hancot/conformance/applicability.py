@@ -42,12 +42,10 @@ class ApplicabilityError(HancotError):
 
 
 def _version(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.strip().lstrip("vV").split("."))
-    except ValueError:
-        raise ApplicabilityError(
-            f"version {text!r} is not of the form MAJOR.MINOR (e.g. 5.0)"
-        ) from None
+    parts = text.strip().lstrip("vV").split(".")
+    if not all(part.isdigit() and len(part) <= 3 for part in parts):
+        raise ApplicabilityError(f"version {text!r} is not of the form MAJOR.MINOR (e.g. 5.0)")
+    return tuple(int(part) for part in parts)
 
 
 @dataclass(frozen=True)
