@@ -19,7 +19,7 @@ hold a link key (Type 1 devices: the PPMID), with monotonic issuer event ids and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hancot import timeutil as tu
@@ -809,7 +809,3 @@ class Ppmid(HanClient):
 
 def _kwh(wh: int | None) -> float | None:
     return None if wh is None else round(wh / 1000, 2)
-
-
-def with_policy(behaviour: ClientBehaviour, policy: str, poll_interval: int) -> ClientBehaviour:
-    return replace(behaviour, policy=policy, poll_interval=poll_interval)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hancot import timeutil as tu
+from hancot.devices.halfhour import begin_recording, closed_half_hours, next_boundary
 from hancot.devices.meter import LoadProfile, Meter
 from hancot.devices.store import Record, Store
 from hancot.errors import ZclError
@@ -46,14 +47,13 @@ class Esme(Meter):
         self.load = load
         #: Pence per kWh.
         self.unit_price = unit_price
-        if self.store.get("next_interval") is None:
-            self.store.set("next_interval", start - start % tu.HALF_HOUR + tu.HALF_HOUR)
+        if begin_recording(self.store, start):
             self.store.set("credit", 0)
             self.store.set("debt", None)
 
     # -- time-driven recording ---------------------------------------------------------------
     def next_wakeup(self, now: int) -> int | None:
-        wakeups = [int(self.store.get("next_interval"))]
+        wakeups = [next_boundary(self.store)]
         tenancy = self.tenancy
         if tenancy.is_set and self.store.get("tenancy_applied") != tenancy.update_date_time:
             wakeups.append(tenancy.update_date_time - self.clock_offset)
@@ -63,18 +63,14 @@ class Esme(Meter):
         if not self.powered:
             return []
         with self.store.transaction():
-            boundary = int(self.store.get("next_interval"))
-            while boundary <= now:
-                start = boundary - tu.HALF_HOUR
+            for start in closed_half_hours(self.store, now):
                 wh = self.load(start)
                 self.record_interval(start, wh)
                 self.store.set(
                     "credit", int(self.store.get("credit")) - wh * self.unit_price // 1000
                 )
-                if boundary % tu.DAY == 0:
-                    self._recover_debt(boundary)
-                boundary += tu.HALF_HOUR
-            self.store.set("next_interval", boundary)
+                if (start + tu.HALF_HOUR) % tu.DAY == 0:
+                    self._recover_debt(start + tu.HALF_HOUR)
             self._apply_tenancy_control(now)
         return []
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from hancot import timeutil as tu
 from hancot.devices.base import Device
+from hancot.devices.halfhour import begin_recording, closed_half_hours, next_boundary
 from hancot.devices.meter import LoadProfile, Meter
 from hancot.devices.store import Store
 from hancot.errors import ZclError
@@ -43,21 +44,18 @@ class Gsme(Device):
     ) -> None:
         super().__init__(identity, store, **kwargs)
         self.load = load
-        if self.store.get("next_interval") is None:
-            self.store.set("next_interval", start - start % tu.HALF_HOUR + tu.HALF_HOUR)
+        if begin_recording(self.store, start):
             self.store.set("summation", 0)
 
     def next_wakeup(self, now: int) -> int | None:
-        return int(self.store.get("next_interval"))
+        return next_boundary(self.store)
 
     def tick(self, now: int) -> list[HanFrame]:
         if not self.powered:
             return []
         out = []
         with self.store.transaction():
-            boundary = int(self.store.get("next_interval"))
-            while boundary <= now:
-                start = boundary - tu.HALF_HOUR
+            for start in closed_half_hours(self.store, now):
                 wh = self.load(start)
                 summation = int(self.store.get("summation")) + wh
                 self.store.set("summation", summation)
@@ -73,8 +71,6 @@ class Gsme(Device):
                         tsn=self.next_tsn(),
                     )
                     out.append(self.send(now, gpf, reg.METERING, payload))
-                boundary += tu.HALF_HOUR
-            self.store.set("next_interval", boundary)
         return out
 
     def handle(self, now: int, frame: HanFrame, decoded: ZclFrame) -> Iterable[HanFrame]:
